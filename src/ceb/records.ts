@@ -1,0 +1,118 @@
+/**
+ * Views on a parsed business message: its records (each Order, Payment, Inventory… is a
+ * declaration of its own) and the keys that tie a customs receipt back to the record it answers.
+ */
+import type { CebNode, CebValue } from './parse.ts';
+import type { MessageDef } from './schema/index.ts';
+
+export interface CebRecord {
+  /** Position of the record in the message, from 0. */
+  seq: number;
+  /** The record's own guid (head guid). */
+  guid: string;
+  /** The record's head: the node holding guid/appType and the business keys. */
+  head: CebNode;
+  /** The whole record in JSON form (head and lists). */
+  node: CebNode;
+}
+
+const ENVELOPE_PARTS = new Set(['BaseTransfer', 'BaseSubscribe', 'ExtendMessage', 'Signature']);
+
+/** The root child that carries the business records (Order, Payment, Inventory, OrderReturn…). */
+export function recordElementName(def: MessageDef): string {
+  const el = def.element.children?.find((c) => !ENVELOPE_PARTS.has(c.name));
+  if (!el) throw new Error(`${def.root} has no record element`);
+  return el.name;
+}
+
+export function records(def: MessageDef, body: CebNode): CebRecord[] {
+  const name = recordElementName(def);
+  const raw = body[name];
+  const list = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]) as CebNode[];
+  return list.map((node, seq) => {
+    const head = headOf(node);
+    return { seq, guid: str(head.guid), head, node };
+  });
+}
+
+/** Records either are flat (InvtCancel, OrderReturn) or hold a `…Head` node. */
+export function headOf(node: CebNode): CebNode {
+  for (const [k, v] of Object.entries(node)) {
+    if (k.endsWith('Head') && v && typeof v === 'object' && !Array.isArray(v)) return v as CebNode;
+  }
+  return node;
+}
+
+export function str(v: CebValue | undefined): string {
+  return typeof v === 'string' ? v.trim() : '';
+}
+
+/** BaseTransfer of a business message (who transmits it). */
+export function baseTransfer(body: CebNode): { copCode: string; copName: string; dxpId: string } | null {
+  const bt = body.BaseTransfer;
+  if (!bt || typeof bt !== 'object' || Array.isArray(bt)) return null;
+  return { copCode: str(bt.copCode), copName: str(bt.copName), dxpId: str(bt.dxpId) };
+}
+
+/**
+ * Correlation keys (spec §2.8): a declaration record and every receipt that answers it
+ * compute the same key. 312 → (ebpCode, orderNo); 412 → (payCode, payTransactionId);
+ * 512/514 → (logisticsCode, logisticsNo); 622/624/626/712 → copNo, else invtNo.
+ */
+export function declarationKey(messageType: string, head: CebNode): string {
+  const f = (k: string) => str(head[k]);
+  switch (messageType) {
+    case 'CEB311Message':
+      return `order|${f('ebpCode')}|${f('orderNo')}`;
+    case 'CEB411Message':
+      return `payment|${f('payCode')}|${f('payTransactionId')}`;
+    case 'CEB511Message':
+      return `logistics|${f('logisticsCode')}|${f('logisticsNo')}`;
+    case 'CEB513Message':
+      return `logistics-status|${f('logisticsCode')}|${f('logisticsNo')}|${f('logisticsStatus')}`;
+    case 'CEB621Message':
+      return f('copNo') ? `inventory|${f('copNo')}` : `inventory-order|${f('ebcCode')}|${f('orderNo')}`;
+    case 'CEB623Message':
+      return `cancel|${f('invtNo')}`;
+    case 'CEB625Message':
+      return `refund|${f('invtNo')}`;
+    case 'CEB711Message':
+      return `delivery|${f('copNo')}`;
+    default:
+      return `${messageType}|${f('guid')}`;
+  }
+}
+
+/** Keys to try, best first, for a receipt record (…Return node). */
+export function receiptKeys(messageType: string, ret: CebNode): string[] {
+  const f = (k: string) => str(ret[k]);
+  switch (messageType) {
+    case 'CEB312Message':
+      return [`order|${f('ebpCode')}|${f('orderNo')}`];
+    case 'CEB412Message':
+      return [`payment|${f('payCode')}|${f('payTransactionId')}`];
+    case 'CEB512Message':
+      return [`logistics|${f('logisticsCode')}|${f('logisticsNo')}`];
+    case 'CEB514Message':
+      return [`logistics-status|${f('logisticsCode')}|${f('logisticsNo')}|${f('logisticsStatus')}`];
+    case 'CEB622Message':
+      return [`inventory|${f('copNo')}`];
+    case 'CEB624Message':
+      return [`cancel|${f('invtNo')}`];
+    case 'CEB626Message':
+      return [`refund|${f('invtNo')}`];
+    case 'CEB712Message':
+      return [`delivery|${f('copNo')}`];
+    default:
+      return [];
+  }
+}
+
+/** Which declaration a receipt type answers: CEB312 → CEB311 … */
+export function declarationTypeOf(receiptType: string): string | null {
+  const m = /^CEB(\d{3})Message$/.exec(receiptType);
+  if (!m) return null;
+  const n = Number(m[1]);
+  if (n === 816 || n === 818 || n === 900 || n === 792) return null;
+  return n % 2 === 0 ? `CEB${n - 1}Message` : null;
+}

@@ -1,0 +1,19 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Dialect } from './index.ts';
+import * as m0001 from './migrations/0001_core.ts';
+
+/** Migrations are plain modules listed here (no directory scanning: the list is the history). */
+function provider(dialect: Dialect): MigrationProvider {
+  const wrap = (m: { up(db: Kysely<unknown>, d: Dialect): Promise<void> }): Migration => ({ up: (db) => m.up(db, dialect) });
+  return { getMigrations: async () => ({ '0001_core': wrap(m0001) }) };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the migrator works on any schema
+export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  const migrator = new Migrator({ db, provider: provider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? error}`);
+  }
+}

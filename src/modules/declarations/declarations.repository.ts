@@ -1,0 +1,218 @@
+/** The messages and declarations tables. The hot path writes whole batches in one transaction. */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/index.ts';
+
+export interface NewMessage {
+  enterpriseId: number;
+  messageType: string;
+  guid: string;
+  idemKey: string;
+  body: Buffer;
+  bodyFormat: 'xml' | 'dxp' | 'json';
+  ceb: Buffer | null;
+  encoding: string;
+  copMsgId: string;
+  senderDxpId: string;
+  records: Array<{ seq: number; guid: string; corrKey: string; fields: string }>;
+}
+
+export interface MessageBytes {
+  id: number;
+  body: Buffer;
+  bodyFormat: string;
+  /** The CEB bytes when the body is an envelope or JSON; null when the body is the CEB XML itself. */
+  ceb: Buffer | null;
+  enterpriseId: number;
+  messageType: string;
+  copMsgId: string;
+  senderDxpId: string;
+  receivedAt: number;
+}
+
+export interface StoredMessage {
+  id: number;
+  enterpriseId: number;
+  messageType: string;
+  guid: string;
+  recordCount: number;
+  status: string;
+  receivedAt: number;
+  forwardedAt: number | null;
+  copMsgId: string;
+}
+
+const MESSAGE_COLUMNS = ['id', 'enterprise_id', 'message_type', 'guid', 'record_count', 'status', 'received_at', 'forwarded_at', 'cop_msg_id'] as const;
+type MessageRow = { id: number; enterprise_id: number; message_type: string; guid: string; record_count: number; status: string; received_at: number; forwarded_at: number | null; cop_msg_id: string };
+const toStored = (r: MessageRow): StoredMessage => ({
+  id: r.id,
+  enterpriseId: r.enterprise_id,
+  messageType: r.message_type,
+  guid: r.guid,
+  recordCount: r.record_count,
+  status: r.status,
+  receivedAt: r.received_at,
+  forwardedAt: r.forwarded_at,
+  copMsgId: r.cop_msg_id,
+});
+
+/** Rows per multi-row INSERT: keeps bound parameters far below SQLite's limit. */
+const CHUNK = 400;
+
+function chunks<T>(list: T[], n = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
+  return out;
+}
+
+export class DeclarationsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Stores a batch: messages already present (same idempotency key) are returned as they are,
+   * new ones are inserted with their records and one outbox row each, all in one transaction.
+   */
+  async storeBatch(items: NewMessage[], now: number, enqueue: (trx: Transaction<Database>, messageIds: number[], now: number) => Promise<void>): Promise<Array<{ message: StoredMessage; created: boolean }>> {
+    return this.db.transaction().execute(async (trx) => {
+      const keys = [...new Set(items.map((i) => i.idemKey))];
+      const existing = new Map<string, StoredMessage>();
+      for (const part of chunks(keys)) {
+        const rows = await trx.selectFrom('messages').select([...MESSAGE_COLUMNS, 'idem_key']).where('idem_key', 'in', part).execute();
+        for (const r of rows) existing.set(r.idem_key, toStored(r));
+      }
+      const fresh: NewMessage[] = [];
+      const seen = new Set<string>();
+      for (const i of items) {
+        if (existing.has(i.idemKey) || seen.has(i.idemKey)) continue;
+        seen.add(i.idemKey);
+        fresh.push(i);
+      }
+      const created = new Map<string, StoredMessage>();
+      for (const part of chunks(fresh, 200)) {
+        const rows = await trx
+          .insertInto('messages')
+          .values(part.map((m) => ({
+            enterprise_id: m.enterpriseId,
+            message_type: m.messageType,
+            guid: m.guid,
+            idem_key: m.idemKey,
+            body: m.body,
+            body_format: m.bodyFormat,
+            ceb: m.ceb,
+            encoding: m.encoding,
+            record_count: m.records.length,
+            status: 'accepted',
+            cop_msg_id: m.copMsgId,
+            sender_dxp_id: m.senderDxpId,
+            received_at: now,
+          })))
+          .returning([...MESSAGE_COLUMNS, 'idem_key'])
+          .execute();
+        for (const r of rows) created.set(r.idem_key, toStored(r));
+      }
+      const decl = fresh.flatMap((m) => {
+        const stored = created.get(m.idemKey)!;
+        return m.records.map((r) => ({
+          message_id: stored.id,
+          seq: r.seq,
+          enterprise_id: m.enterpriseId,
+          message_type: m.messageType,
+          guid: r.guid,
+          corr_key: r.corrKey,
+          status: 'accepted',
+          fields: r.fields,
+          updated_at: now,
+        }));
+      });
+      for (const part of chunks(decl)) await trx.insertInto('declarations').values(part).execute();
+      await enqueue(trx, fresh.map((m) => created.get(m.idemKey)!.id), now);
+      return items.map((i) => {
+        const fromBefore = existing.get(i.idemKey);
+        return fromBefore ? { message: fromBefore, created: false } : { message: created.get(i.idemKey)!, created: seen.delete(i.idemKey) };
+      });
+    });
+  }
+
+  async message(id: number): Promise<StoredMessage | null> {
+    const r = await this.db.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', id).executeTakeFirst();
+    return r ? toStored(r) : null;
+  }
+
+  async messageBytes(id: number): Promise<MessageBytes | null> {
+    const r = await this.db
+      .selectFrom('messages')
+      .select(['id', 'body', 'body_format', 'ceb', 'enterprise_id', 'message_type', 'cop_msg_id', 'sender_dxp_id', 'received_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r
+      ? { id: r.id, body: r.body, bodyFormat: r.body_format, ceb: r.ceb, enterpriseId: r.enterprise_id, messageType: r.message_type, copMsgId: r.cop_msg_id, senderDxpId: r.sender_dxp_id, receivedAt: r.received_at }
+      : null;
+  }
+
+  async records(messageId: number) {
+    return this.db
+      .selectFrom('declarations')
+      .select(['id', 'seq', 'guid', 'message_type', 'corr_key', 'status', 'return_status', 'return_info', 'pre_no', 'invt_no', 'updated_at'])
+      .where('message_id', '=', messageId)
+      .orderBy('seq')
+      .execute();
+  }
+
+  async markForwarded(trx: Kysely<Database>, messageIds: number[], now: number): Promise<void> {
+    if (!messageIds.length) return;
+    await trx.updateTable('messages').set({ status: 'forwarded', forwarded_at: now }).where('id', 'in', messageIds).execute();
+    await trx.updateTable('declarations').set({ status: 'forwarded', updated_at: now }).where('message_id', 'in', messageIds).where('status', '=', 'accepted').execute();
+  }
+
+  async markFailed(messageId: number, status: string): Promise<void> {
+    await this.db.updateTable('messages').set({ status }).where('id', '=', messageId).execute();
+  }
+
+  /** The latest declaration of one of `types` with this correlation key. */
+  async byCorrKey(trx: Kysely<Database>, keys: string[], types: string[]) {
+    if (!keys.length) return undefined;
+    return trx
+      .selectFrom('declarations')
+      .select(['id', 'message_id', 'enterprise_id', 'status', 'message_type'])
+      .where('corr_key', 'in', keys)
+      .where('message_type', 'in', types)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  async byCopMsgId(trx: Kysely<Database>, copMsgId: string) {
+    return trx
+      .selectFrom('declarations as d')
+      .innerJoin('messages as m', 'm.id', 'd.message_id')
+      .select(['d.id', 'd.message_id', 'd.enterprise_id', 'd.status', 'd.message_type'])
+      .where('m.cop_msg_id', '=', copMsgId)
+      .orderBy('d.seq')
+      .execute();
+  }
+
+  async byInvtNo(trx: Kysely<Database>, invtNo: string) {
+    return trx
+      .selectFrom('declarations')
+      .select(['id', 'message_id', 'enterprise_id', 'status', 'message_type'])
+      .where('invt_no', '=', invtNo)
+      .where('message_type', '=', 'CEB621Message')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  async updateFromReceipt(trx: Kysely<Database>, id: number, patch: { status?: string; returnStatus: string; returnInfo: string; preNo?: string; invtNo?: string }, now: number): Promise<void> {
+    await trx
+      .updateTable('declarations')
+      .set({
+        ...(patch.status ? { status: patch.status } : {}),
+        return_status: patch.returnStatus,
+        return_info: patch.returnInfo,
+        ...(patch.preNo ? { pre_no: patch.preNo } : {}),
+        ...(patch.invtNo ? { invt_no: patch.invtNo } : {}),
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+}

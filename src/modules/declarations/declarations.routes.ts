@@ -1,0 +1,105 @@
+/** POST /api/v1/messages and the views of a stored message. Thin: the service does the work. */
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../platform/errors.ts';
+import { parseId, type Authenticate } from '../../platform/http.ts';
+import type { DeclarationsService } from './declarations.service.ts';
+
+export interface ReceiptView {
+  id: number;
+  declarationId: number | null;
+  messageType: string;
+  returnStatus: string;
+  returnInfo: string;
+  returnTime: string;
+}
+
+export interface DeclarationsRoutesOptions {
+  service: DeclarationsService;
+  authenticate: Authenticate;
+  receiptsOf: (messageId: number) => Promise<ReceiptView[]>;
+  maxBodyBytes: number;
+}
+
+const errorSchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, rule: { type: 'string' }, expected: { type: 'string' }, actual: { type: 'string' } } } },
+      },
+    },
+  },
+};
+
+const ackSchema = {
+  type: 'object',
+  properties: { id: { type: 'integer' }, messageType: { type: 'string' }, guid: { type: 'string' }, records: { type: 'integer' }, status: { type: 'string' } },
+};
+
+export async function declarationsRoutes(app: FastifyInstance, opts: DeclarationsRoutesOptions) {
+  const { service, authenticate } = opts;
+  // Bodies are kept as the exact bytes received: they are stored and forwarded unchanged.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser(['application/xml', 'text/xml', 'application/json'], { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes }, (_req, body, done) => done(null, body));
+
+  app.post('/api/v1/messages', {
+    bodyLimit: opts.maxBodyBytes,
+    schema: {
+      summary: 'Submit a CEB declaration (XML, DxpMsg or JSON form)',
+      description: '202 after the durable commit; 200 with the first outcome for a repeat (same sender, message type and root guid).',
+      tags: ['messages'],
+      response: { 200: ackSchema, 202: ackSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 413: errorSchema, 415: errorSchema },
+    },
+  }, async (req, reply) => {
+    const caller = await authenticate(req);
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const format = type === 'application/json' ? 'json' : 'xml';
+    if (!Buffer.isBuffer(req.body)) throw new AppError('UNSUPPORTED_MEDIA_TYPE');
+    const { created, message } = await service.ingest(caller, req.body, format);
+    return reply.status(created ? 202 : 200).send({ id: message.id, messageType: message.messageType, guid: message.guid, records: message.recordCount, status: message.status });
+  });
+
+  app.get('/api/v1/messages/:id', { schema: { summary: 'A message: status, records and every receipt', tags: ['messages'] } }, async (req) => {
+    const caller = await authenticate(req);
+    const id = parseId((req.params as { id: string }).id);
+    const { message, records } = await service.show(id, caller.id);
+    const receipts = await opts.receiptsOf(id);
+    return {
+      id: message.id,
+      messageType: message.messageType,
+      guid: message.guid,
+      status: message.status,
+      copMsgId: message.copMsgId,
+      receivedAt: new Date(message.receivedAt).toISOString(),
+      forwardedAt: message.forwardedAt ? new Date(message.forwardedAt).toISOString() : null,
+      records: records.map((r) => ({
+        id: r.id,
+        seq: r.seq,
+        guid: r.guid,
+        key: r.corr_key,
+        status: r.status,
+        returnStatus: r.return_status,
+        returnInfo: r.return_info,
+        preNo: r.pre_no,
+        invtNo: r.invt_no,
+        updatedAt: new Date(r.updated_at).toISOString(),
+      })),
+      receipts,
+    };
+  });
+
+  app.get('/api/v1/messages/:id/raw', { schema: { summary: 'The exact bytes received', tags: ['messages'] } }, async (req, reply) => {
+    const caller = await authenticate(req);
+    const m = await service.bytes(parseId((req.params as { id: string }).id), caller.id);
+    return reply.type(m.bodyFormat === 'json' ? 'application/json' : 'application/xml').send(m.body);
+  });
+
+  app.get('/api/v1/messages/:id/envelope', { schema: { summary: 'The DxpMsg forwarded to customs', tags: ['messages'] } }, async (req, reply) => {
+    const caller = await authenticate(req);
+    const m = await service.bytes(parseId((req.params as { id: string }).id), caller.id);
+    return reply.type('application/xml; charset=utf-8').send(service.envelope(m));
+  });
+}

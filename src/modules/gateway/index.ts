@@ -1,0 +1,41 @@
+/** Customs gateway: the outbox, the forwarder and the transports (sandbox, folder, HTTP). */
+import type { Kysely } from 'kysely';
+import type { Config } from '../../config/index.ts';
+import type { Database } from '../../db/index.ts';
+import type { DeclarationsService } from '../declarations/index.ts';
+import { Forwarder, type ForwarderOptions } from './forwarder.ts';
+import { OutboxRepository } from './outbox.repository.ts';
+import { SandboxCustoms } from './sandbox/index.ts';
+import type { CustomsTransport } from './transport.ts';
+import { FolderTransport } from './transports/folder.ts';
+import { HttpTransport } from './transports/http.ts';
+
+export type { CustomsTransport, OutboundMessage, InboundHandler } from './transport.ts';
+export { Forwarder, backoffMs } from './forwarder.ts';
+export { OutboxRepository } from './outbox.repository.ts';
+export { SandboxCustoms } from './sandbox/index.ts';
+export { FolderTransport } from './transports/folder.ts';
+export { HttpTransport } from './transports/http.ts';
+
+type Log = ForwarderOptions['log'];
+
+export function createOutbox(db: Kysely<Database>): OutboxRepository {
+  return new OutboxRepository(db);
+}
+
+export function createTransport(config: Config, db: Kysely<Database>, log: Log): CustomsTransport {
+  switch (config.transport) {
+    case 'sandbox':
+      return new SandboxCustoms({ db, delayMs: config.sandbox.delayMs, scenariosFile: config.sandbox.scenariosFile, log });
+    case 'folder':
+      return new FolderTransport({ outDir: config.folder.outDir, inDir: config.folder.inDir, log });
+    case 'http':
+      return new HttpTransport({ url: config.httpTransport.url! });
+    case 'amqp':
+      throw new Error('SILKGATE_TRANSPORT=amqp is not available in this version; use sandbox, folder or http');
+  }
+}
+
+export function createForwarder(outbox: OutboxRepository, declarations: DeclarationsService, transport: CustomsTransport, log: Log, overrides: Partial<ForwarderOptions> = {}): Forwarder {
+  return new Forwarder(outbox, declarations, transport, { batch: 200, concurrency: 16, maxAttempts: 25, pollMs: 1000, log, ...overrides });
+}

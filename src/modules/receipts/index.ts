@@ -1,0 +1,17 @@
+/** Receipts relay: correlation, storage, pull feed and webhooks. */
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/index.ts';
+import type { DeclarationsService } from '../declarations/index.ts';
+import { ReceiptsRepository } from './receipts.repository.ts';
+import { ReceiptsService } from './receipts.service.ts';
+import { WebhooksService } from './webhooks.service.ts';
+
+export { ReceiptsService, ReceiptInputError, receiptView } from './receipts.service.ts';
+export { WebhooksService, signPayload, verifySignature, SIGNATURE_HEADER, DELIVERY_HEADER } from './webhooks.service.ts';
+export { receiptsRoutes } from './receipts.routes.ts';
+
+export function createReceipts(db: Kysely<Database>, declarations: DeclarationsService) {
+  const webhooks = new WebhooksService(db);
+  const receipts = new ReceiptsService(db, new ReceiptsRepository(db), declarations, webhooks);
+  return { receipts, webhooks };
+}

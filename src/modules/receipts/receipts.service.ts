@@ -1,0 +1,126 @@
+/**
+ * Receipts relay: every receipt from customs is parsed, tied to its declaration, stored once
+ * (identical repeats are dropped), applied to the declaration's lifecycle and queued for the
+ * enterprise's webhooks, all in one transaction. The pull feed reads the same rows.
+ */
+import type { Kysely } from 'kysely';
+import { MESSAGES, buildDocument, isEnvelope, openEnvelope, parseDocument, recordElementName, type ParsedDocument } from '../../ceb/index.ts';
+import type { Database } from '../../db/index.ts';
+import type { DeclarationsService } from '../declarations/index.ts';
+import { receiptItems, type ReceiptItem } from './correlate.ts';
+import type { ReceiptRow, ReceiptsRepository } from './receipts.repository.ts';
+import type { WebhooksService } from './webhooks.service.ts';
+
+export interface ReceiptIngestResult {
+  messageType: string;
+  stored: number;
+  duplicates: number;
+  uncorrelated: number;
+}
+
+export class ReceiptInputError extends Error {}
+
+export class ReceiptsService {
+  private readonly listeners: Array<() => void> = [];
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly repo: ReceiptsRepository,
+    private readonly declarations: DeclarationsService,
+    private readonly webhooks: WebhooksService,
+  ) {}
+
+  onStored(listener: () => void) {
+    this.listeners.push(listener);
+  }
+
+  /** Accepts a receipt as customs sends it: a DxpMsg/DxpMsgSv envelope or a bare CEB receipt. */
+  async ingest(bytes: Buffer): Promise<ReceiptIngestResult> {
+    let outer = parseDocument(bytes);
+    if (!outer.ok) throw new ReceiptInputError(`receipt is not valid: ${outer.issues.map((i) => `${i.path} ${i.rule}: expected ${i.expected}, got ${i.actual}`).join('; ')}`);
+    let doc: ParsedDocument = outer.doc;
+    if (isEnvelope(doc.root)) {
+      const env = openEnvelope(doc);
+      outer = parseDocument(env.data);
+      if (!outer.ok) throw new ReceiptInputError(`receipt in envelope ${env.copMsgId} is not valid: ${outer.issues.map((i) => `${i.path} ${i.rule}`).join('; ')}`);
+      doc = outer.doc;
+    }
+    const items = receiptItems(doc);
+    if (!items.length) throw new ReceiptInputError(`${doc.root} is not a receipt`);
+    const result: ReceiptIngestResult = { messageType: doc.root, stored: 0, duplicates: 0, uncorrelated: 0 };
+    const now = Date.now();
+    await this.db.transaction().execute(async (trx) => {
+      for (const item of items) {
+        const targets = await this.targets(trx, item);
+        if (!targets.length) result.uncorrelated++;
+        for (const t of targets.length ? targets : [null]) {
+          const id = await this.repo.insert(trx, {
+            enterpriseId: t?.enterprise_id ?? null,
+            messageId: t?.message_id ?? null,
+            declarationId: t?.id ?? null,
+            messageType: item.messageType,
+            returnStatus: item.returnStatus,
+            returnInfo: item.returnInfo,
+            returnTime: item.returnTime,
+            xml: singleReceiptXml(doc, item),
+            digest: targets.length > 1 ? `${item.digest}:${t!.id}` : item.digest,
+          }, now);
+          if (id === null) {
+            result.duplicates++;
+            continue;
+          }
+          result.stored++;
+          if (t && item.drivesStatus) {
+            await this.declarations.applyReceipt(trx, t, { returnStatus: item.returnStatus, returnInfo: item.returnInfo, preNo: item.preNo, invtNo: item.invtNo });
+          }
+          if (t) await this.webhooks.enqueue(trx, t.enterprise_id, id, now);
+        }
+      }
+    });
+    if (result.stored) for (const l of this.listeners) l();
+    return result;
+  }
+
+  private async targets(trx: Kysely<Database>, item: ReceiptItem) {
+    switch (item.lookup.kind) {
+      case 'keys': {
+        const d = await this.declarations.findByKeys(trx, item.lookup.keys, item.lookup.types);
+        return d ? [d] : [];
+      }
+      case 'invtNo': {
+        const d = item.lookup.invtNo ? await this.declarations.findInventory(trx, item.lookup.invtNo) : undefined;
+        return d ? [d] : [];
+      }
+      case 'copMsgId':
+        return this.declarations.findByCopMsgId(trx, item.lookup.copMsgId);
+    }
+  }
+
+  feed(enterpriseId: number, after: number, limit: number) {
+    return this.repo.feed(enterpriseId, after, limit);
+  }
+
+  forMessage(messageId: number) {
+    return this.repo.forMessage(messageId);
+  }
+}
+
+/** A receipt document holding just this return node: valid against the XSD, one per declaration. */
+function singleReceiptXml(doc: ParsedDocument, item: ReceiptItem): string {
+  const def = MESSAGES[doc.root];
+  const name = recordElementName(def);
+  return buildDocument(def, { guid: String(doc.body.guid), version: String(doc.body.version), [name]: def.element.children!.find((c) => c.name === name)!.max > 1 ? [item.node] : item.node }, { prefix: null });
+}
+
+export function receiptView(r: ReceiptRow) {
+  return {
+    id: r.id,
+    messageId: r.message_id,
+    declarationId: r.declaration_id,
+    messageType: r.message_type,
+    returnStatus: r.return_status,
+    returnInfo: r.return_info,
+    returnTime: r.return_time,
+    receivedAt: new Date(r.received_at).toISOString(),
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Group commit: requests arriving within one turn of the event loop (or until `maxBatch`) are
+ * written in one transaction, then all answered. One durable commit per batch instead of one
+ * per request is what makes "acknowledge only after the commit" affordable.
+ */
+export class GroupCommit<In, Out> {
+  private queue: Array<{ item: In; resolve: (o: Out) => void; reject: (e: unknown) => void }> = [];
+  private running = false;
+  private scheduled = false;
+
+  constructor(
+    private readonly write: (items: In[]) => Promise<Out[]>,
+    private readonly maxBatch = 256,
+  ) {}
+
+  submit(item: In): Promise<Out> {
+    return new Promise<Out>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule() {
+    if (this.running || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush() {
+    if (this.running || this.queue.length === 0) return;
+    this.running = true;
+    const batch = this.queue.splice(0, this.maxBatch);
+    try {
+      const out = await this.write(batch.map((b) => b.item));
+      batch.forEach((b, i) => b.resolve(out[i]));
+    } catch (err) {
+      batch.forEach((b) => b.reject(err));
+    } finally {
+      this.running = false;
+      if (this.queue.length) this.schedule();
+    }
+  }
+
+  /** Waits until everything submitted so far is written. */
+  async drain(): Promise<void> {
+    while (this.running || this.queue.length || this.scheduled) await new Promise((r) => setTimeout(r, 1));
+  }
+}

@@ -1,0 +1,25 @@
+/** Small HTTP helpers shared by the route plugins. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from './errors.ts';
+
+export interface Caller {
+  id: number;
+  code: string;
+  name: string;
+  dxpId: string;
+  roles: string[];
+}
+
+export type Authenticate = (req: FastifyRequest) => Promise<Caller>;
+
+export function parseId(raw: string, what = 'id'): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new AppError('INVALID_REQUEST', `${what} must be a positive integer.`, [{ path: what, rule: 'integer', expected: 'a positive integer', actual: raw }]);
+  }
+  return n;
+}
+
+export function sendError(reply: FastifyReply, err: AppError) {
+  return reply.status(err.status).send(err.toJSON());
+}
