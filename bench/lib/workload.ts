@@ -1,0 +1,77 @@
+/**
+ * The benchmark's workload: complete import flows turned into CEB messages (bytes ready to
+ * send), grouped K records per message, documents (order/payment/waybill) in a shuffled mix
+ * first, inventories after.
+ */
+import { DEMO_PARTIES, PLACEHOLDER_SIGNATURE, makeFlows, mulberry32, wrapMessage } from '../../src/demo/flows.ts';
+import type { Flow, ImportRoot, Parties, Party } from '../../src/demo/flows.ts';
+
+export type SenderRole = 'ebp' | 'payment' | 'logistics' | 'agent';
+
+export interface BenchMessage {
+  root: ImportRoot;
+  role: SenderRole;
+  records: number;
+  body: Buffer;
+}
+
+export interface Workload {
+  flows: number;
+  /** Orders, payments and waybills, shuffled. */
+  documents: BenchMessage[];
+  /** Inventories, sent after every document was acknowledged. */
+  inventories: BenchMessage[];
+  bytes: number;
+  generateMs: number;
+}
+
+const KINDS: Array<{ root: ImportRoot; role: SenderRole; pick: (f: Flow) => Flow['order'] }> = [
+  { root: 'CEB311Message', role: 'ebp', pick: (f) => f.order },
+  { root: 'CEB411Message', role: 'payment', pick: (f) => f.payment },
+  { root: 'CEB511Message', role: 'logistics', pick: (f) => f.waybill },
+  { root: 'CEB621Message', role: 'agent', pick: (f) => f.inventory },
+];
+
+export function buildWorkload(opts: { flows: number; recordsPerMessage: number; mode: '9610' | '1210' | 'mixed'; seed: number; sign: 'all' | 'inventory'; parties?: Parties }): Workload {
+  const t0 = performance.now();
+  const parties = opts.parties ?? DEMO_PARTIES;
+  const now = new Date();
+  const flows: Flow[] = [];
+  if (opts.mode === 'mixed') {
+    const a = makeFlows(parties, Math.ceil(opts.flows / 2), { mode: '9610', seed: opts.seed, now, orderNoPrefix: 'BZ' });
+    // Consecutive serials across both batches keep logisticsNo / copNo / payTransactionId unique too.
+    const serial = a.length ? Number(a[0].orderNo.slice(-12)) + a.length : undefined;
+    const b = makeFlows(parties, Math.floor(opts.flows / 2), { mode: '1210', seed: opts.seed + 1, now, orderNoPrefix: 'BB', serial });
+    for (let i = 0; i < a.length; i++) {
+      flows.push(a[i]);
+      if (i < b.length) flows.push(b[i]);
+    }
+  } else {
+    flows.push(...makeFlows(parties, opts.flows, { mode: opts.mode, seed: opts.seed, now, orderNoPrefix: 'BM' }));
+  }
+
+  const k = opts.recordsPerMessage;
+  const byKind = KINDS.map(({ root, role, pick }) => {
+    const sender: Party = parties[role];
+    const signature = opts.sign === 'all' || root === 'CEB621Message' ? PLACEHOLDER_SIGNATURE : undefined;
+    const out: BenchMessage[] = [];
+    for (let i = 0; i < flows.length; i += k) {
+      const records = flows.slice(i, i + k).map(pick);
+      out.push({ root, role, records: records.length, body: Buffer.from(wrapMessage(root, records, sender, undefined, signature)) });
+    }
+    return out;
+  });
+  const documents = shuffle([...byKind[0], ...byKind[1], ...byKind[2]], opts.seed);
+  const inventories = byKind[3];
+  const bytes = [...documents, ...inventories].reduce((s, m) => s + m.body.length, 0);
+  return { flows: flows.length, documents, inventories, bytes, generateMs: performance.now() - t0 };
+}
+
+function shuffle<T>(list: T[], seed: number): T[] {
+  const rnd = mulberry32(seed ^ 0x51f15e);
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [list[i], list[j]] = [list[j], list[i]];
+  }
+  return list;
+}
