@@ -14,6 +14,8 @@ export interface BenchArgs {
   noFloor: boolean;
   json: boolean;
   keep: boolean;
+  strict: boolean;
+  databaseUrl?: string;
   startTimeoutMs: number;
 }
 
@@ -35,7 +37,10 @@ in-process floor (parse + durable SQLite insert of the same bytes, no HTTP).
   --no-floor                skip the floor measurement
   --json                    print one JSON object instead of the table
   --keep                    keep the platform's temp data dir (path is printed)
+  --strict                  exit 1 when a target is missed (errors always exit 1)
   --start-timeout S         seconds to wait for /healthz (default 60)
+  --database-url URL        SILKGATE_DATABASE_URL for the platform (default: unset, the embedded SQLite
+                            in the fresh data dir); other SILKGATE_* variables pass through
   -h, --help
 `;
 
@@ -53,6 +58,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     noFloor: false,
     json: false,
     keep: false,
+    strict: false,
     startTimeoutMs: 60_000,
   };
   const rest = [...argv];
@@ -90,6 +96,8 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--no-floor': a.noFloor = true; break;
       case '--json': a.json = true; break;
       case '--keep': a.keep = true; break;
+      case '--strict': a.strict = true; break;
+      case '--database-url': a.databaseUrl = value(flag); break;
       case '--start-timeout': a.startTimeoutMs = int(flag, 1, 3600) * 1000; break;
       case '-h':
       case '--help': throw new UsageError('');

@@ -38,7 +38,7 @@ export function records(def: MessageDef, body: CebNode): CebRecord[] {
 /** Records either are flat (InvtCancel, OrderReturn) or hold a `…Head` node. */
 export function headOf(node: CebNode): CebNode {
   for (const [k, v] of Object.entries(node)) {
-    if (k.endsWith('Head') && v && typeof v === 'object' && !Array.isArray(v)) return v as CebNode;
+    if (k.includes('Head') && v && typeof v === 'object' && !Array.isArray(v)) return v as CebNode;
   }
   return node;
 }

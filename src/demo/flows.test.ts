@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseDocument } from '../ceb/index.ts';
 import type { CebNode } from '../ceb/index.ts';
 import { validateWithXsd } from '../../test/support/xmllint.ts';
-import { DEMO_PARTIES, PLACEHOLDER_SIGNATURE, idNumber, lineTax, makeFlow, makeFlows, wrapMessage } from './flows.ts';
+import { computeRetailImportTax, defaultRate } from '../modules/tax/index.ts';
+import { DEMO_PARTIES, PLACEHOLDER_SIGNATURE, freightShares, idNumber, lineTax, makeFlow, makeFlows, wrapMessage } from './flows.ts';
 import type { Flow, ImportRoot, Party } from './flows.ts';
 
 const NOW = new Date('2025-03-15T02:30:00Z'); // 10:30 China time
@@ -57,17 +58,21 @@ describe('makeFlow', () => {
       });
 
       it(`${mode} seed ${seed}: taxTotal is the retail import tax of each line`, () => {
-        const goods = fen(oh.goodsValue);
-        let freightLeft = fen(oh.freight);
-        let tax = 0;
-        il.forEach((l, i) => {
-          const total = fen(l.totalPrice);
-          const share = i === il.length - 1 ? freightLeft : Math.floor((fen(oh.freight) * total) / goods);
-          freightLeft -= share;
-          const t = lineTax(total + share, /^330[34]/.test(String(l.gcode)));
-          tax += t.vat + t.ct;
-        });
+        const shares = freightShares(fen(oh.freight), il.map((l) => fen(l.totalPrice)));
+        expect(shares.reduce((a, b) => a + b, 0)).toBe(fen(oh.freight));
+        const tax = il.reduce((sum, l, i) => {
+          const t = lineTax(fen(l.totalPrice) + shares[i], /^330[34]/.test(String(l.gcode)));
+          return sum + t.vat + t.ct;
+        }, 0);
         expect(fen(oh.taxTotal)).toBe(tax);
+        // … and what the platform's tax engine computes from the inventory.
+        const engine = computeRetailImportTax({
+          lines: il.map((l) => ({ gnum: Number(l.gnum), gcode: String(l.gcode), totalPrice: String(l.totalPrice), qty: String(l.qty) })),
+          freight: String(ih.freight),
+          insuredFee: String(ih.insuredFee),
+          rateOf: defaultRate,
+        });
+        expect(engine.totals.totalFen).toBe(fen(oh.taxTotal));
       });
 
       it(`${mode} seed ${seed}: buyer = payer, consignee = waybill, inventory = order`, () => {
@@ -123,6 +128,26 @@ describe('makeFlow', () => {
       }
     });
   }
+
+  it('holds the money rules over many flows (tax engine, 5,000 yuan limit, acturalPaid = amountPaid)', () => {
+    for (const mode of MODES) {
+      for (const f of makeFlows(DEMO_PARTIES, 400, { mode, seed: 31, now: NOW })) {
+        const oh = head(f.order, 'OrderHead');
+        const ih = head(f.inventory, 'InventoryHead');
+        const il = list(f.inventory, 'InventoryList');
+        const engine = computeRetailImportTax({
+          lines: il.map((l) => ({ gnum: Number(l.gnum), gcode: String(l.gcode), totalPrice: String(l.totalPrice) })),
+          freight: String(ih.freight),
+          insuredFee: String(ih.insuredFee),
+          rateOf: defaultRate,
+        });
+        expect(fen(oh.taxTotal), f.orderNo).toBe(engine.totals.totalFen);
+        expect(fen(oh.goodsValue) + fen(oh.freight)).toBeLessThanOrEqual(500_000);
+        expect(head(f.payment, 'PaymentHead').amountPaid).toBe(oh.acturalPaid);
+        expect(fen(oh.acturalPaid)).toBe(fen(oh.goodsValue) + fen(oh.freight) + fen(oh.taxTotal) - fen(oh.discount));
+      }
+    }
+  });
 
   it('CEB621 without a signature is refused: the table requires ds:Signature', () => {
     const flow = makeFlow(DEMO_PARTIES, { mode: '1210', seed: 3, now: NOW });

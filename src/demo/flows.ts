@@ -265,6 +265,20 @@ export function lineTax(baseFen: number, consumptionTax: boolean): { vat: number
   return { vat: divRound(baseFen * 91, 850), ct: divRound(baseFen * 105, 850) };
 }
 
+/**
+ * Splits head-level freight over lines pro rata by value, in whole fen: floor shares, then the
+ * leftover fen one each to the largest remainders (earlier lines win ties).
+ */
+export function freightShares(freightFen: number, lineFen: number[]): number[] {
+  const total = lineFen.reduce((a, b) => a + b, 0);
+  if (total === 0) return lineFen.map((_, i) => (i === 0 ? freightFen : 0));
+  const shares = lineFen.map((v) => Math.floor((freightFen * v) / total));
+  const order = lineFen.map((v, i) => ({ i, r: freightFen * v - shares[i] * total })).sort((a, b) => b.r - a.r || a.i - b.i);
+  let left = freightFen - shares.reduce((a, b) => a + b, 0);
+  for (let k = 0; left > 0; k++, left--) shares[order[k].i]++;
+  return shares;
+}
+
 /** An 18-character resident ID number (GB 11643) with a valid check character. */
 export function idNumber(region: string, birth: Date, seq3: string): string {
   const ymd = `${birth.getUTCFullYear()}${String(birth.getUTCMonth() + 1).padStart(2, '0')}${String(birth.getUTCDate()).padStart(2, '0')}`;
@@ -370,12 +384,10 @@ export function makeFlow(parties: Parties, options: FlowOptions): Flow {
   const freight = freightOf(grossG);
   const discount = rng.float() < 0.4 ? Math.min(rng.pick([500, 1000, 2000, 3000, 5000]), Math.floor(goodsValue / 5 / 100) * 100) : 0;
 
-  // Tax per line on goods + freight apportioned by value (the last line takes the remainder).
-  let freightLeft = freight;
+  // Tax per line on goods + freight apportioned by value.
+  const shares = freightShares(freight, lines.map((l) => l.total));
   const taxTotal = lines.reduce((sum, l, i) => {
-    const share = i === lines.length - 1 ? freightLeft : Math.floor((freight * l.total) / goodsValue);
-    freightLeft -= share;
-    const t = lineTax(l.total + share, l.prod.ct);
+    const t = lineTax(l.total + shares[i], l.prod.ct);
     return sum + t.vat + t.ct;
   }, 0);
   const acturalPaid = goodsValue + freight + taxTotal - discount;

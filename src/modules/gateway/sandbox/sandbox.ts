@@ -1,0 +1,330 @@
+/**
+ * The sandbox customs: accepts DxpMsg envelopes like the import unified system
+ * (DXPEDCCEB0000002) and answers with the receipt sequences customs would send, on a clock.
+ *
+ * Everything it promises is in the database, so receipts survive a restart: a send commits the
+ * CopMsgId (idempotency) and all its future receipts in one transaction; a poll loop delivers
+ * receipts once due.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../../db/index.ts';
+import { CUSTOMS_IMPORT_DXP_ID, buildDxpMsg, isEnvelope, openEnvelope, parseDocument, records, str } from '../../../ceb/index.ts';
+import type { CebNode, CebRecord, Envelope, Issue, ParsedDocument } from '../../../ceb/index.ts';
+import { cstDate, cstTime17 } from '../../../platform/time.ts';
+import type { CustomsTransport, InboundHandler, OutboundMessage } from '../transport.ts';
+import { RECEIPT_OF, loadScenarios, pickScenario, statusSequence, stepFactor, stepsBefore } from './scenarios.ts';
+import type { Scenario, ScenarioRule } from './scenarios.ts';
+import { formatReturnNode, receiptDocument, returnNode, taxNode } from './receipts.ts';
+import type { RecordIds } from './receipts.ts';
+
+export interface SandboxOptions {
+  db: Kysely<Database>;
+  /** Base delay between two receipts of one record, ms (default 200). */
+  delayMs: number;
+  /** JSON scenario rules (SILKGATE_SANDBOX_SCENARIOS); they take precedence over the built-in prefixes. */
+  scenariosFile?: string;
+  log?: { warn(o: object, m: string): void; error(o: object, m: string): void };
+  now?: () => number;
+  /** How often the delivery loop looks for due receipts, ms (default 50). */
+  pollMs?: number;
+}
+
+/** Sends refused with scenario DOWN before the sandbox accepts the message. */
+export const DOWN_ATTEMPTS = 3;
+const BATCH = 200;
+/** preNo letters as seen in official samples: B inventory/cancel, T return (退货), R arrival (入库). */
+const PRE_NO_LETTER: Readonly<Record<string, string>> = { CEB621Message: 'B', CEB623Message: 'B', CEB625Message: 'T', CEB711Message: 'R' };
+const MAX_RETURNS_PER_DOC = 100;
+
+interface Step {
+  due: number;
+  type: string;
+  /** Within one instant: the receipt first, then the tax bill it caused. */
+  rank: number;
+  node: CebNode;
+}
+
+type EventRow = { due_at: number; status: 'pending'; payload: string; created_at: number };
+
+const consoleLog = { warn: (o: object, m: string) => console.warn(m, o), error: (o: object, m: string) => console.error(m, o) };
+
+export class SandboxCustoms implements CustomsTransport {
+  readonly name = 'sandbox';
+  private readonly db: Kysely<Database>;
+  private readonly rules: ScenarioRule[];
+  private readonly log: NonNullable<SandboxOptions['log']>;
+  private readonly now: () => number;
+  private readonly delayMs: number;
+  private readonly pollMs: number;
+  private deliver: InboundHandler | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private current: Promise<void> | null = null;
+  private stopped = true;
+
+  constructor(opts: SandboxOptions) {
+    this.db = opts.db;
+    this.rules = opts.scenariosFile ? loadScenarios(opts.scenariosFile) : [];
+    this.log = opts.log ?? consoleLog;
+    this.now = opts.now ?? Date.now;
+    this.delayMs = opts.delayMs ?? 200;
+    this.pollMs = opts.pollMs ?? 50;
+  }
+
+  async send(message: OutboundMessage): Promise<void> {
+    const env = readEnvelope(message.envelope);
+    const parsed = parseDocument(env.data, (def) => (RECEIPT_OF[def.root] ? null : `an import declaration (${Object.keys(RECEIPT_OF).join(', ')})`));
+    if (!parsed.ok) {
+      // Like the e-port: the envelope arrived, its content is refused with a CEB900.
+      await this.accept(message.copMsgId, async (_trx, now) => this.formatFault(env, parsed.issues, now));
+      return;
+    }
+    const recs = records(parsed.doc.def, parsed.doc.body);
+    const scenarios = recs.map((r) => pickScenario(this.rules, parsed.doc.root, r.head));
+    if (scenarios.includes('down')) await this.downGate(message.copMsgId);
+    await this.accept(message.copMsgId, (trx, now) => this.plan(trx, env, parsed.doc, recs, scenarios, now));
+  }
+
+  async start(deliver: InboundHandler): Promise<void> {
+    this.deliver = deliver;
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.current;
+  }
+
+  /** Records the CopMsgId and the planned receipts atomically; a CopMsgId seen before changes nothing. */
+  private async accept(copMsgId: string, plan: (trx: Transaction<Database>, now: number) => Promise<EventRow[]>): Promise<void> {
+    const now = this.now();
+    await this.db.transaction().execute(async (trx) => {
+      const ins = await trx
+        .insertInto('sandbox_inbox')
+        .values({ cop_msg_id: copMsgId, received_at: now })
+        .onConflict((oc) => oc.column('cop_msg_id').doNothing())
+        .executeTakeFirst();
+      if (!Number(ins.numInsertedOrUpdatedRows ?? 0n)) return;
+      const rows = await plan(trx, now);
+      if (rows.length) await trx.insertInto('sandbox_events').values(rows).execute();
+    });
+  }
+
+  /** Scenario DOWN: the first attempts for a CopMsgId fail as if customs were unreachable. */
+  private async downGate(copMsgId: string): Promise<void> {
+    const seen = await this.db.selectFrom('sandbox_inbox').select('cop_msg_id').where('cop_msg_id', '=', copMsgId).executeTakeFirst();
+    if (seen) return;
+    const attempt = await this.db.transaction().execute((trx) => bump(trx, `down:${copMsgId}`, 1));
+    if (attempt <= DOWN_ATTEMPTS) throw new Error('sandbox customs unreachable (scenario DOWN)');
+  }
+
+  private async formatFault(env: Envelope, issues: Issue[], now: number): Promise<EventRow[]> {
+    const unreadable = issues.some((i) => ['encoding', 'well-formed', 'no-doctype'].includes(i.rule));
+    const due = now + this.delayMs;
+    const node = formatReturnNode({
+      copMsgId: env.copMsgId,
+      msgType: env.msgType,
+      original: env.data.toString('utf8'),
+      status: unreadable ? '-1' : '-2',
+      info: `${unreadable ? '报文格式错误' : '报文校验不通过'}：${issues.map((i) => `${i.path || '(document)'} [${i.rule}] expected ${i.expected}, got ${i.actual}`).join('；')}`,
+      returnTime: cstTime17(new Date(due)),
+    });
+    return [this.event(env, 'CEB900Message', [node], due, now)];
+  }
+
+  /** The receipts of every record, grouped into one document per instant and type. */
+  private async plan(trx: Transaction<Database>, env: Envelope, doc: ParsedDocument, recs: CebRecord[], scenarios: Scenario[], now: number): Promise<EventRow[]> {
+    const type = doc.root;
+    const ids = await this.assignIds(trx, type, recs, scenarios, now);
+    const steps: Step[] = [];
+    recs.forEach((r, i) => {
+      const seq = statusSequence(type, scenarios[i]);
+      const factor = stepFactor(scenarios[i]);
+      const eportGuid = randomUUID();
+      const entered = seq.indexOf('120');
+      let due = now;
+      seq.forEach((status, k) => {
+        due += stepsBefore(status) * this.delayMs * factor;
+        const returnTime = cstTime17(new Date(due));
+        // An inventory has no invtNo until customs has taken it in (120).
+        const own: RecordIds = type === 'CEB621Message' && (entered < 0 || k < entered) ? { ...ids[i], invtNo: undefined } : ids[i];
+        steps.push({ due, type: RECEIPT_OF[type], rank: 0, node: returnNode(type, r.head, status, { guid: eportGuid, recordGuid: r.guid, returnTime, ids: own }) });
+        if (type === 'CEB621Message' && status === '800') {
+          const bill = this.taxBill(r, ids[i].invtNo!, returnTime);
+          if (bill) steps.push({ due, type: 'CEB816Message', rank: 1, node: bill });
+        }
+      });
+    });
+    steps.sort((a, b) => a.due - b.due || a.rank - b.rank);
+    const rows: EventRow[] = [];
+    for (let s = 0; s < steps.length; ) {
+      let e = s;
+      while (e < steps.length && e - s < MAX_RETURNS_PER_DOC && steps[e].due === steps[s].due && steps[e].type === steps[s].type) e++;
+      rows.push(this.event(env, steps[s].type, steps.slice(s, e).map((x) => x.node), steps[s].due, now));
+      s = e;
+    }
+    return rows;
+  }
+
+  private taxBill(r: CebRecord, invtNo: string, returnTime: string): CebNode | null {
+    const lines = r.node.InventoryList;
+    try {
+      return taxNode(r.head, (Array.isArray(lines) ? lines : [lines]) as CebNode[], invtNo, returnTime);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, guid: r.guid }, 'sandbox customs: no tax bill for this inventory');
+      return null;
+    }
+  }
+
+  /**
+   * preNo (B/T/R + YYYYMMDD + 9-digit serial) for inventories, and for cancels/returns/arrivals
+   * that did not quote a usable one; invtNo (customs code + year + I + 9-digit serial) for
+   * inventories customs takes in; rkdNo for arrival lists without one.
+   */
+  private async assignIds(trx: Transaction<Database>, type: string, recs: CebRecord[], scenarios: Scenario[], now: number): Promise<RecordIds[]> {
+    const day = cstDate(new Date(now));
+    const out: RecordIds[] = recs.map(() => ({}));
+    const live = recs.map((_, i) => scenarios[i] !== 'silent');
+    const preLetter = PRE_NO_LETTER[type];
+    if (!preLetter) return out;
+
+    const needPre = recs.map((r, i) => live[i] && (type === 'CEB621Message' || str(r.head.preNo).length !== 18));
+    const pre = await serials(trx, 'preNo', needPre.filter(Boolean).length);
+    recs.forEach((r, i) => {
+      const h = r.head;
+      out[i].preNo = needPre[i] ? `${preLetter}${day}${pad9(pre())}` : str(h.preNo);
+      if (type === 'CEB621Message') out[i].copNo = str(h.copNo) || (str(h.orderNo).length <= 20 ? str(h.orderNo) : out[i].preNo);
+      if (type === 'CEB623Message' || type === 'CEB625Message') out[i].copNo = str(h.copNo) || str(h.invtNo);
+    });
+
+    if (type === 'CEB621Message') {
+      const year = day.slice(0, 4);
+      const byCustoms = new Map<string, number[]>();
+      recs.forEach((r, i) => {
+        if (live[i] && statusSequence(type, scenarios[i]).includes('120')) {
+          const cc = str(r.head.customsCode);
+          byCustoms.set(cc, [...(byCustoms.get(cc) ?? []), i]);
+        }
+      });
+      for (const [cc, idx] of byCustoms) {
+        const next = await serials(trx, `invtNo:${cc}:${year}`, idx.length);
+        for (const i of idx) out[i].invtNo = `${cc}${year}I${pad9(next())}`;
+      }
+    }
+    if (type === 'CEB711Message') {
+      const need = recs.map((r, i) => live[i] && !str(r.head.rkdNo) && str(r.head.customsCode).length === 4);
+      const next = await serials(trx, 'rkdNo', need.filter(Boolean).length);
+      recs.forEach((r, i) => {
+        if (need[i]) out[i].rkdNo = `${str(r.head.customsCode)}${day}${String(next() % 1_000_000).padStart(6, '0')}`;
+      });
+    }
+    return out;
+  }
+
+  private event(env: Envelope, type: string, nodes: CebNode[], due: number, now: number): EventRow {
+    const xml = receiptDocument(type, nodes);
+    const payload = buildDxpMsg({
+      copMsgId: randomUUID(),
+      senderId: CUSTOMS_IMPORT_DXP_ID,
+      receiverId: env.senderId,
+      msgType: type,
+      data: Buffer.from(xml, 'utf8'),
+      createdAt: new Date(due),
+    });
+    return { due_at: due, status: 'pending', payload, created_at: now };
+  }
+
+  private schedule(ms: number) {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.current = this.pass().finally(() => {
+        this.current = null;
+      });
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async pass(): Promise<void> {
+    let more = false;
+    try {
+      more = await this.deliverDue();
+    } catch (err) {
+      this.log.error({ err }, 'sandbox customs: delivery pass failed');
+    }
+    this.schedule(more ? 0 : this.pollMs);
+  }
+
+  /**
+   * Delivers due receipts oldest first. The pass stops at the first failing delivery, so a
+   * later receipt of the same declaration never overtakes an earlier one; it is retried next pass.
+   */
+  private async deliverDue(): Promise<boolean> {
+    const rows = await this.db
+      .selectFrom('sandbox_events')
+      .select(['id', 'payload'])
+      .where('status', '=', 'pending')
+      .where('due_at', '<=', this.now())
+      .orderBy('id')
+      .limit(BATCH)
+      .execute();
+    const done: number[] = [];
+    let failed = false;
+    for (const row of rows) {
+      if (this.stopped || !this.deliver) break;
+      try {
+        await this.deliver(Buffer.from(row.payload, 'utf8'), 'sandbox');
+        done.push(row.id);
+      } catch (err) {
+        this.log.warn({ eventId: row.id, err: (err as Error).message ?? String(err) }, 'sandbox customs: receipt delivery failed; will retry');
+        failed = true;
+        break;
+      }
+    }
+    if (done.length) await this.db.updateTable('sandbox_events').set({ status: 'done' }).where('id', 'in', done).execute();
+    return !failed && !this.stopped && rows.length === BATCH;
+  }
+}
+
+/** The envelope must be a readable DxpMsg; anything else is a platform fault, not a customs answer. */
+function readEnvelope(text: string): Envelope {
+  const r = parseDocument(Buffer.from(text, 'utf8'), (def) => (isEnvelope(def.root) ? null : 'a DxpMsg envelope'));
+  if (!r.ok) {
+    const i = r.issues[0];
+    throw new Error(`sandbox customs refused the envelope: ${i.path || '(document)'}: expected ${i.expected}, got ${i.actual}`);
+  }
+  return openEnvelope(r.doc);
+}
+
+/** Atomically adds n to a counter (creating it), returning the new value; safe under concurrency on PostgreSQL. */
+async function bump(trx: Transaction<Database>, name: string, n: number): Promise<number> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const row = await trx
+      .updateTable('sandbox_counters')
+      .set((eb) => ({ value: eb('value', '+', n) }))
+      .where('name', '=', name)
+      .returning('value')
+      .executeTakeFirst();
+    if (row) return Number(row.value);
+    const ins = await trx.insertInto('sandbox_counters').values({ name, value: n }).onConflict((oc) => oc.column('name').doNothing()).executeTakeFirst();
+    if (Number(ins.numInsertedOrUpdatedRows ?? 0n)) return n;
+  }
+  throw new Error(`sandbox counter ${name} could not be updated`);
+}
+
+/** Reserves n consecutive serials of a counter; the returned function hands them out in order. */
+async function serials(trx: Transaction<Database>, name: string, n: number): Promise<() => number> {
+  if (n === 0) return () => {
+    throw new Error(`no ${name} serial reserved`);
+  };
+  let next = (await bump(trx, name, n)) - n + 1;
+  return () => next++;
+}
+
+function pad9(n: number): string {
+  return String(n % 1_000_000_000).padStart(9, '0');
+}
