@@ -45,14 +45,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     trustProxy: true,
   });
   const log = http.log;
-  const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, onIdleError: (err) => log.warn({ err: err.message }, 'database connection lost; it will be replaced') });
 
   const enterprises = createEnterprises(db.kysely);
   const demoCredentialsFile = config.demo ? await ensureDemoZone(enterprises, config.dataDir) : null;
   const outbox = createOutbox(db.kysely);
   const declarations = createDeclarations(db.kysely, (trx, ids, now) => outbox.enqueue(trx, ids, now));
   const { receipts, webhooks } = createReceipts(db.kysely, declarations);
-  const transport = overrides.transport ?? createTransport(config, db.kysely, log);
+  const transport = overrides.transport ?? createTransport(config, log);
   const forwarder = createForwarder(outbox, declarations, transport, log, overrides.forwarderPollMs ? { pollMs: overrides.forwarderPollMs } : {});
   if (config.forwarding) declarations.onStored(() => forwarder.kick());
 

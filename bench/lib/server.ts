@@ -79,7 +79,9 @@ export async function startPlatform(opts: StartOptions): Promise<RunningPlatform
   if (opts.databaseUrl) env.SILKGATE_DATABASE_URL = opts.databaseUrl;
   else delete env.SILKGATE_DATABASE_URL;
 
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: opts.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], { cwd: opts.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
   let exit: { code: number | null; signal: string | null } | null = null;

@@ -25,10 +25,13 @@ export interface Db {
 // int8 (ids, millisecond timestamps) as numbers: they stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export async function openDb(opts: { url?: string; dataDir: string; poolSize?: number }): Promise<Db> {
+export async function openDb(opts: { url?: string; dataDir: string; poolSize?: number; onIdleError?: (err: Error) => void }): Promise<Db> {
   let db: Db;
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
     const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+    // An idle connection dropped by the server (restart, failover) is replaced on next use;
+    // without a listener the pool's 'error' event would end the process.
+    pool.on('error', (err) => opts.onIdleError?.(err));
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     db = { kysely, dialect: 'postgres', where: redact(opts.url), close: () => kysely.destroy() };
   } else {
@@ -39,7 +42,7 @@ export async function openDb(opts: { url?: string; dataDir: string; poolSize?: n
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     db = { kysely, dialect: 'sqlite', where: path.resolve(file), close: () => kysely.destroy() };
   }
   await migrateToLatest(db.kysely, db.dialect);
@@ -48,4 +51,27 @@ export async function openDb(opts: { url?: string; dataDir: string; poolSize?: n
 
 function redact(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running a small statement.
+ * Statements are reusable, and the set of SQL texts the platform issues is small, so keep them.
+ * Transactions begin IMMEDIATE: the sandbox customs writes through a second connection, and a
+ * deferred transaction that reads then writes would fail with SQLITE_BUSY instead of waiting.
+ */
+function withStatementCache(db: SQLite.Database, max = 512) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => db.close(),
+    prepare(text: string) {
+      const sql = text === 'begin' ? 'begin immediate' : text;
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = db.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
 }

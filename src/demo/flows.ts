@@ -30,7 +30,7 @@ export interface FlowOptions {
   seed?: number;
   /** Order lines, 1..5 (default: 1–3 drawn from the seed). */
   lines?: number;
-  /** Start of orderNo (default `YG`); orderNo = prefix + YYYYMMDD + 12-digit serial. */
+  /** Start of orderNo (default `YG`); orderNo = prefix + YYYYMMDD + 12-digit serial. The sandbox customs picks its scenario by it (`REJECT`, `NEG`, `REVIEW`…). */
   orderNoPrefix?: string;
   now?: Date;
   /** 12-digit serial making orderNo / logisticsNo / copNo / payTransactionId unique (default: drawn from the seed). */

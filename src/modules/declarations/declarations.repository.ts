@@ -138,14 +138,17 @@ export class DeclarationsRepository {
   }
 
   async messageBytes(id: number): Promise<MessageBytes | null> {
-    const r = await this.db
+    return (await this.manyBytes([id]))[0] ?? null;
+  }
+
+  async manyBytes(ids: number[]): Promise<MessageBytes[]> {
+    if (!ids.length) return [];
+    const rows = await this.db
       .selectFrom('messages')
       .select(['id', 'body', 'body_format', 'ceb', 'enterprise_id', 'message_type', 'cop_msg_id', 'sender_dxp_id', 'received_at'])
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return r
-      ? { id: r.id, body: r.body, bodyFormat: r.body_format, ceb: r.ceb, enterpriseId: r.enterprise_id, messageType: r.message_type, copMsgId: r.cop_msg_id, senderDxpId: r.sender_dxp_id, receivedAt: r.received_at }
-      : null;
+      .where('id', 'in', ids)
+      .execute();
+    return rows.map((r) => ({ id: r.id, body: r.body, bodyFormat: r.body_format, ceb: r.ceb, enterpriseId: r.enterprise_id, messageType: r.message_type, copMsgId: r.cop_msg_id, senderDxpId: r.sender_dxp_id, receivedAt: r.received_at }));
   }
 
   async records(messageId: number) {

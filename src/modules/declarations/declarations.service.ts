@@ -73,9 +73,9 @@ export class DeclarationsService {
     });
   }
 
-  /** For the gateway: what to forward. */
-  forwardable(id: number) {
-    return this.repo.messageBytes(id);
+  /** For the gateway: what to forward, in one read. */
+  forwardable(ids: number[]) {
+    return this.repo.manyBytes(ids);
   }
 
   markForwarded(trx: Kysely<Database>, messageIds: number[], now: number) {

@@ -83,12 +83,13 @@ export class Forwarder {
     const due = await this.outbox.due(now, this.opts.batch);
     if (!due.length) return false;
     const sent: Array<{ id: number; messageId: number }> = [];
+    const messages = new Map((await this.declarations.forwardable(due.map((d) => d.message_id))).map((m) => [m.id, m]));
     let next = 0;
     const worker = async () => {
       while (next < due.length) {
         const row = due[next++];
         try {
-          const m = await this.declarations.forwardable(row.message_id);
+          const m = messages.get(row.message_id);
           if (!m) throw new Error(`message ${row.message_id} is missing`);
           await this.transport.send({ copMsgId: m.copMsgId, messageType: m.messageType, envelope: this.declarations.envelope(m) });
           sent.push({ id: row.id, messageId: row.message_id });

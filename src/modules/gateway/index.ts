@@ -5,7 +5,7 @@ import type { Database } from '../../db/index.ts';
 import type { DeclarationsService } from '../declarations/index.ts';
 import { Forwarder, type ForwarderOptions } from './forwarder.ts';
 import { OutboxRepository } from './outbox.repository.ts';
-import { SandboxCustoms } from './sandbox/index.ts';
+import { SandboxWorker } from './sandbox/index.ts';
 import type { CustomsTransport } from './transport.ts';
 import { FolderTransport } from './transports/folder.ts';
 import { HttpTransport } from './transports/http.ts';
@@ -13,7 +13,7 @@ import { HttpTransport } from './transports/http.ts';
 export type { CustomsTransport, OutboundMessage, InboundHandler } from './transport.ts';
 export { Forwarder, backoffMs } from './forwarder.ts';
 export { OutboxRepository } from './outbox.repository.ts';
-export { SandboxCustoms } from './sandbox/index.ts';
+export { SandboxCustoms, SandboxWorker } from './sandbox/index.ts';
 export { FolderTransport } from './transports/folder.ts';
 export { HttpTransport } from './transports/http.ts';
 
@@ -23,10 +23,10 @@ export function createOutbox(db: Kysely<Database>): OutboxRepository {
   return new OutboxRepository(db);
 }
 
-export function createTransport(config: Config, db: Kysely<Database>, log: Log): CustomsTransport {
+export function createTransport(config: Config, log: Log): CustomsTransport {
   switch (config.transport) {
     case 'sandbox':
-      return new SandboxCustoms({ db, delayMs: config.sandbox.delayMs, scenariosFile: config.sandbox.scenariosFile, log });
+      return new SandboxWorker({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, delayMs: config.sandbox.delayMs, scenariosFile: config.sandbox.scenariosFile, log });
     case 'folder':
       return new FolderTransport({ outDir: config.folder.outDir, inDir: config.folder.inDir, log });
     case 'http':
@@ -37,5 +37,5 @@ export function createTransport(config: Config, db: Kysely<Database>, log: Log):
 }
 
 export function createForwarder(outbox: OutboxRepository, declarations: DeclarationsService, transport: CustomsTransport, log: Log, overrides: Partial<ForwarderOptions> = {}): Forwarder {
-  return new Forwarder(outbox, declarations, transport, { batch: 200, concurrency: 16, maxAttempts: 25, pollMs: 1000, log, ...overrides });
+  return new Forwarder(outbox, declarations, transport, { batch: 200, concurrency: 64, maxAttempts: 25, pollMs: 1000, log, ...overrides });
 }

@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import { MESSAGES, buildDocument, isEnvelope, openEnvelope, parseDocument, recordElementName, type ParsedDocument } from '../../ceb/index.ts';
 import type { Database } from '../../db/index.ts';
+import { GroupCommit } from '../../platform/group-commit.ts';
 import type { DeclarationsService } from '../declarations/index.ts';
 import { receiptItems, type ReceiptItem } from './correlate.ts';
 import type { ReceiptRow, ReceiptsRepository } from './receipts.repository.ts';
@@ -20,8 +21,15 @@ export interface ReceiptIngestResult {
 
 export class ReceiptInputError extends Error {}
 
+interface Job {
+  doc: ParsedDocument;
+  items: ReceiptItem[];
+}
+
 export class ReceiptsService {
   private readonly listeners: Array<() => void> = [];
+  /** Receipts arriving together are stored together, in arrival order, in one transaction. */
+  private readonly commit = new GroupCommit<Job, ReceiptIngestResult>((jobs) => this.store(jobs));
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -47,37 +55,48 @@ export class ReceiptsService {
     }
     const items = receiptItems(doc);
     if (!items.length) throw new ReceiptInputError(`${doc.root} is not a receipt`);
-    const result: ReceiptIngestResult = { messageType: doc.root, stored: 0, duplicates: 0, uncorrelated: 0 };
+    return this.commit.submit({ doc, items });
+  }
+
+  private async store(jobs: Job[]): Promise<ReceiptIngestResult[]> {
     const now = Date.now();
-    await this.db.transaction().execute(async (trx) => {
-      for (const item of items) {
-        const targets = await this.targets(trx, item);
-        if (!targets.length) result.uncorrelated++;
-        for (const t of targets.length ? targets : [null]) {
-          const id = await this.repo.insert(trx, {
-            enterpriseId: t?.enterprise_id ?? null,
-            messageId: t?.message_id ?? null,
-            declarationId: t?.id ?? null,
-            messageType: item.messageType,
-            returnStatus: item.returnStatus,
-            returnInfo: item.returnInfo,
-            returnTime: item.returnTime,
-            xml: singleReceiptXml(doc, item),
-            digest: targets.length > 1 ? `${item.digest}:${t!.id}` : item.digest,
-          }, now);
-          if (id === null) {
-            result.duplicates++;
-            continue;
-          }
-          result.stored++;
-          if (t && item.drivesStatus) {
-            await this.declarations.applyReceipt(trx, t, { returnStatus: item.returnStatus, returnInfo: item.returnInfo, preNo: item.preNo, invtNo: item.invtNo });
-          }
-          if (t) await this.webhooks.enqueue(trx, t.enterprise_id, id, now);
-        }
-      }
+    const results = await this.db.transaction().execute(async (trx) => {
+      const out: ReceiptIngestResult[] = [];
+      for (const job of jobs) out.push(await this.storeOne(trx, job, now));
+      return out;
     });
-    if (result.stored) for (const l of this.listeners) l();
+    if (results.some((r) => r.stored)) for (const l of this.listeners) l();
+    return results;
+  }
+
+  private async storeOne(trx: Kysely<Database>, { doc, items }: Job, now: number): Promise<ReceiptIngestResult> {
+    const result: ReceiptIngestResult = { messageType: doc.root, stored: 0, duplicates: 0, uncorrelated: 0 };
+    for (const item of items) {
+      const targets = await this.targets(trx, item);
+      if (!targets.length) result.uncorrelated++;
+      for (const t of targets.length ? targets : [null]) {
+        const id = await this.repo.insert(trx, {
+          enterpriseId: t?.enterprise_id ?? null,
+          messageId: t?.message_id ?? null,
+          declarationId: t?.id ?? null,
+          messageType: item.messageType,
+          returnStatus: item.returnStatus,
+          returnInfo: item.returnInfo,
+          returnTime: item.returnTime,
+          xml: items.length === 1 && doc.encoding === 'UTF-8' ? doc.text : singleReceiptXml(doc, item),
+          digest: targets.length > 1 ? `${item.digest}:${t!.id}` : item.digest,
+        }, now);
+        if (id === null) {
+          result.duplicates++;
+          continue;
+        }
+        result.stored++;
+        if (t && item.drivesStatus) {
+          await this.declarations.applyReceipt(trx, t, { returnStatus: item.returnStatus, returnInfo: item.returnInfo, preNo: item.preNo, invtNo: item.invtNo });
+        }
+        if (t) await this.webhooks.enqueue(trx, t.enterprise_id, id, now);
+      }
+    }
     return result;
   }
 
@@ -105,7 +124,10 @@ export class ReceiptsService {
   }
 }
 
-/** A receipt document holding just this return node: valid against the XSD, one per declaration. */
+/**
+ * A receipt document holding just this return node (valid against the XSD), for documents that
+ * answer several declarations at once; a single-answer UTF-8 receipt is kept as received.
+ */
 function singleReceiptXml(doc: ParsedDocument, item: ReceiptItem): string {
   const def = MESSAGES[doc.root];
   const name = recordElementName(def);

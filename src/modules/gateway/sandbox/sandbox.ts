@@ -12,6 +12,7 @@ import type { Database } from '../../../db/index.ts';
 import { CUSTOMS_IMPORT_DXP_ID, buildDxpMsg, isEnvelope, openEnvelope, parseDocument, records, str } from '../../../ceb/index.ts';
 import type { CebNode, CebRecord, Envelope, Issue, ParsedDocument } from '../../../ceb/index.ts';
 import { cstDate, cstTime17 } from '../../../platform/time.ts';
+import { GroupCommit } from '../../../platform/group-commit.ts';
 import type { CustomsTransport, InboundHandler, OutboundMessage } from '../transport.ts';
 import { RECEIPT_OF, loadScenarios, pickScenario, statusSequence, stepFactor, stepsBefore } from './scenarios.ts';
 import type { Scenario, ScenarioRule } from './scenarios.ts';
@@ -46,6 +47,7 @@ interface Step {
 }
 
 type EventRow = { due_at: number; status: 'pending'; payload: string; created_at: number };
+type Plan = (trx: Transaction<Database>, now: number) => Promise<EventRow[]>;
 
 const consoleLog = { warn: (o: object, m: string) => console.warn(m, o), error: (o: object, m: string) => console.error(m, o) };
 
@@ -61,6 +63,14 @@ export class SandboxCustoms implements CustomsTransport {
   private timer: NodeJS.Timeout | null = null;
   private current: Promise<void> | null = null;
   private stopped = true;
+  /** Concurrent sends are accepted together, in one transaction. */
+  private readonly accepts = new GroupCommit<{ copMsgId: string; plan: Plan }, void>(async (jobs) => {
+    const now = this.now();
+    await this.db.transaction().execute(async (trx) => {
+      for (const job of jobs) await this.acceptIn(trx, job.copMsgId, job.plan, now);
+    });
+    return jobs.map(() => undefined);
+  });
 
   constructor(opts: SandboxOptions) {
     this.db = opts.db;
@@ -100,18 +110,19 @@ export class SandboxCustoms implements CustomsTransport {
   }
 
   /** Records the CopMsgId and the planned receipts atomically; a CopMsgId seen before changes nothing. */
-  private async accept(copMsgId: string, plan: (trx: Transaction<Database>, now: number) => Promise<EventRow[]>): Promise<void> {
-    const now = this.now();
-    await this.db.transaction().execute(async (trx) => {
-      const ins = await trx
-        .insertInto('sandbox_inbox')
-        .values({ cop_msg_id: copMsgId, received_at: now })
-        .onConflict((oc) => oc.column('cop_msg_id').doNothing())
-        .executeTakeFirst();
-      if (!Number(ins.numInsertedOrUpdatedRows ?? 0n)) return;
-      const rows = await plan(trx, now);
-      if (rows.length) await trx.insertInto('sandbox_events').values(rows).execute();
-    });
+  private accept(copMsgId: string, plan: Plan): Promise<void> {
+    return this.accepts.submit({ copMsgId, plan });
+  }
+
+  private async acceptIn(trx: Transaction<Database>, copMsgId: string, plan: Plan, now: number): Promise<void> {
+    const ins = await trx
+      .insertInto('sandbox_inbox')
+      .values({ cop_msg_id: copMsgId, received_at: now })
+      .onConflict((oc) => oc.column('cop_msg_id').doNothing())
+      .executeTakeFirst();
+    if (!Number(ins.numInsertedOrUpdatedRows ?? 0n)) return;
+    const rows = await plan(trx, now);
+    if (rows.length) await trx.insertInto('sandbox_events').values(rows).execute();
   }
 
   /** Scenario DOWN: the first attempts for a CopMsgId fail as if customs were unreachable. */
@@ -260,8 +271,9 @@ export class SandboxCustoms implements CustomsTransport {
   }
 
   /**
-   * Delivers due receipts oldest first. The pass stops at the first failing delivery, so a
-   * later receipt of the same declaration never overtakes an earlier one; it is retried next pass.
+   * Delivers due receipts oldest first, all of a pass at once (the receiver commits them
+   * together, in order). A failed delivery is retried next pass; the platform's lifecycle is
+   * monotonic, so a receipt arriving late never moves a declaration back.
    */
   private async deliverDue(): Promise<boolean> {
     const rows = await this.db
@@ -272,19 +284,18 @@ export class SandboxCustoms implements CustomsTransport {
       .orderBy('id')
       .limit(BATCH)
       .execute();
+    const deliver = this.deliver;
+    if (!rows.length || this.stopped || !deliver) return false;
+    const results = await Promise.allSettled(rows.map((row) => deliver(Buffer.from(row.payload, 'utf8'), 'sandbox')));
     const done: number[] = [];
     let failed = false;
-    for (const row of rows) {
-      if (this.stopped || !this.deliver) break;
-      try {
-        await this.deliver(Buffer.from(row.payload, 'utf8'), 'sandbox');
-        done.push(row.id);
-      } catch (err) {
-        this.log.warn({ eventId: row.id, err: (err as Error).message ?? String(err) }, 'sandbox customs: receipt delivery failed; will retry');
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') done.push(rows[i].id);
+      else {
         failed = true;
-        break;
+        this.log.warn({ eventId: rows[i].id, err: (r.reason as Error)?.message ?? String(r.reason) }, 'sandbox customs: receipt delivery failed; will retry');
       }
-    }
+    });
     if (done.length) await this.db.updateTable('sandbox_events').set({ status: 'done' }).where('id', 'in', done).execute();
     return !failed && !this.stopped && rows.length === BATCH;
   }

@@ -1,0 +1,102 @@
+/**
+ * The platform's side of the sandbox customs worker: a CustomsTransport whose send() is
+ * answered by the worker, and whose receipts arrive from it in batches.
+ */
+import { Worker } from 'node:worker_threads';
+import type { CustomsTransport, InboundHandler, OutboundMessage } from '../transport.ts';
+import type { FromWorker, ToWorker, WorkerConfig } from './protocol.ts';
+import { loadScenarios } from './scenarios.ts';
+
+export interface SandboxWorkerOptions extends WorkerConfig {
+  log: { warn(o: object, m: string): void; error(o: object, m: string): void };
+}
+
+export class SandboxWorker implements CustomsTransport {
+  readonly name = 'sandbox';
+  private worker: Worker | null = null;
+  private ready: Promise<void> | null = null;
+  private seq = 0;
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private deliver: InboundHandler | null = null;
+  private stopped: (() => void) | null = null;
+
+  constructor(private readonly opts: SandboxWorkerOptions) {
+    // Refuse a bad scenarios file at start-up, in the platform's own thread.
+    if (opts.scenariosFile) loadScenarios(opts.scenariosFile);
+  }
+
+  private boot(): Promise<void> {
+    if (this.ready) return this.ready;
+    const { log, ...config } = this.opts;
+    // The worker loads TypeScript through tsx whatever started the platform (tsx, node, vitest).
+    const worker = new Worker(new URL('./worker-boot.js', import.meta.url), { workerData: config });
+    this.worker = worker;
+    this.ready = new Promise((resolve, reject) => {
+      worker.on('message', (m: FromWorker) => {
+        switch (m.kind) {
+          case 'ready':
+            resolve();
+            break;
+          case 'sent': {
+            const w = this.waiting.get(m.id);
+            this.waiting.delete(m.id);
+            if (m.error === null) w?.resolve();
+            else w?.reject(new Error(m.error));
+            break;
+          }
+          case 'deliver':
+            void this.onDeliver(m.batchId, m.payloads);
+            break;
+          case 'log':
+            log[m.level](m.obj, m.msg);
+            break;
+          case 'stopped':
+            this.stopped?.();
+            break;
+        }
+      });
+      worker.on('error', (err) => {
+        log.error({ err }, 'sandbox customs worker failed');
+        reject(err);
+        for (const w of this.waiting.values()) w.reject(err);
+        this.waiting.clear();
+      });
+    });
+    return this.ready;
+  }
+
+  private post(m: ToWorker) {
+    this.worker!.postMessage(m);
+  }
+
+  private async onDeliver(batchId: number, payloads: string[]) {
+    const deliver = this.deliver;
+    const results = await Promise.allSettled(payloads.map((p) => (deliver ? deliver(Buffer.from(p, 'utf8'), 'sandbox') : Promise.reject(new Error('not started')))));
+    this.post({ kind: 'delivered', batchId, results: results.map((r) => (r.status === 'fulfilled' ? null : String((r.reason as Error)?.message ?? r.reason))) });
+  }
+
+  async send(message: OutboundMessage): Promise<void> {
+    await this.boot();
+    const id = ++this.seq;
+    const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    this.post({ kind: 'send', id, message });
+    return done;
+  }
+
+  async start(deliver: InboundHandler): Promise<void> {
+    this.deliver = deliver;
+    await this.boot();
+    this.post({ kind: 'start' });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.worker) return;
+    await this.ready?.catch(() => undefined);
+    const stopped = new Promise<void>((r) => (this.stopped = r));
+    this.post({ kind: 'stop' });
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, 5000))]);
+    await this.worker.terminate();
+    this.worker = null;
+    this.ready = null;
+  }
+}

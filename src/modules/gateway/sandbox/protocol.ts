@@ -1,0 +1,24 @@
+/** Messages between the platform and the sandbox customs worker. */
+import type { OutboundMessage } from '../transport.ts';
+
+export interface WorkerConfig {
+  databaseUrl?: string;
+  dataDir: string;
+  delayMs: number;
+  scenariosFile?: string;
+  pollMs?: number;
+}
+
+export type ToWorker =
+  | { kind: 'send'; id: number; message: OutboundMessage }
+  | { kind: 'start' }
+  /** Per payload of the batch: null when stored, else the error text. */
+  | { kind: 'delivered'; batchId: number; results: Array<string | null> }
+  | { kind: 'stop' };
+
+export type FromWorker =
+  | { kind: 'ready' }
+  | { kind: 'sent'; id: number; error: string | null }
+  | { kind: 'deliver'; batchId: number; payloads: string[] }
+  | { kind: 'log'; level: 'warn' | 'error'; msg: string; obj: Record<string, unknown> }
+  | { kind: 'stopped' };
