@@ -7,6 +7,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config/index.ts';
 import { openDb, type Db } from './db/index.ts';
 import { AppError } from './platform/errors.ts';
+import { CpuPool, InlineCpu, type Cpu } from './platform/cpu-pool.ts';
+import { CPU_TASKS } from './cpu-tasks.ts';
 import type { Authenticate } from './platform/http.ts';
 import { createEnterprises, ensureDemoZone, type EnterprisesService } from './modules/enterprises/index.ts';
 import { createDeclarations, declarationsRoutes, type DeclarationsService } from './modules/declarations/index.ts';
@@ -50,8 +52,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const enterprises = createEnterprises(db.kysely);
   const demoCredentialsFile = config.demo ? await ensureDemoZone(enterprises, config.dataDir) : null;
   const outbox = createOutbox(db.kysely);
-  const declarations = createDeclarations(db.kysely, (trx, ids, now) => outbox.enqueue(trx, ids, now));
-  const { receipts, webhooks } = createReceipts(db.kysely, declarations);
+  const cpu: Cpu = config.cpuThreads > 0 ? new CpuPool(new URL('./cpu-worker.ts', import.meta.url), config.cpuThreads) : new InlineCpu(CPU_TASKS);
+  const declarations = createDeclarations(db.kysely, (trx, ids, now) => outbox.enqueue(trx, ids, now), cpu);
+  const { receipts, webhooks } = createReceipts(db.kysely, declarations, cpu);
   const transport = overrides.transport ?? createTransport(config, log);
   const forwarder = createForwarder(outbox, declarations, transport, log, overrides.forwarderPollMs ? { pollMs: overrides.forwarderPollMs } : {});
   if (config.forwarding) declarations.onStored(() => forwarder.kick());
@@ -129,6 +132,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         await transport.stop();
       }
       await enterprises.flushUse().catch(() => undefined);
+      await cpu.close();
       await db.close();
     },
   };

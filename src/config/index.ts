@@ -1,6 +1,7 @@
 /**
  * The only reader of process.env. Fails fast with a message that names the variable.
  */
+import os from 'node:os';
 import path from 'node:path';
 
 export type TransportKind = 'sandbox' | 'folder' | 'http' | 'amqp';
@@ -15,6 +16,8 @@ export interface Config {
   /** Forward accepted messages to customs (off only for pure ingest measurements). */
   forwarding: boolean;
   maxBodyBytes: number;
+  /** Worker threads parsing and validating XML off the HTTP loop (0: in the HTTP thread). */
+  cpuThreads: number;
   logLevel: string;
   demo: boolean;
   folder: { outDir: string; inDir: string };
@@ -59,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     transport,
     forwarding: bool(env, 'SILKGATE_FORWARDING', true),
     maxBodyBytes: int(env, 'SILKGATE_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024),
+    cpuThreads: int(env, 'SILKGATE_CPU_THREADS', Math.max(1, os.availableParallelism() - 1)),
     logLevel: env.SILKGATE_LOG_LEVEL || 'info',
     demo: bool(env, 'SILKGATE_DEMO', true),
     folder: {

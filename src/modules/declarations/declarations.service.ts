@@ -4,7 +4,8 @@ import { GroupCommit } from '../../platform/group-commit.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { DeclarationsRepository, MessageBytes, NewMessage, StoredMessage } from './declarations.repository.ts';
 import { buildDxpMsg, CUSTOMS_IMPORT_DXP_ID } from '../../ceb/index.ts';
-import { readMessage, type Sender } from './ingest.ts';
+import type { Sender } from './ingest.ts';
+import type { Cpu } from '../../platform/cpu-pool.ts';
 import { advance, statusFromReturn, type RecordStatus } from './status.ts';
 
 export interface IngestResult {
@@ -22,6 +23,7 @@ export class DeclarationsService {
   constructor(
     private readonly repo: DeclarationsRepository,
     enqueue: Enqueue,
+    private readonly cpu: Cpu,
   ) {
     this.commit = new GroupCommit(async (items) => {
       const out = await this.repo.storeBatch(items, Date.now(), enqueue);
@@ -37,8 +39,8 @@ export class DeclarationsService {
 
   /** Validates and durably stores one message; resolves only after the commit. */
   async ingest(sender: Sender, body: Buffer, format: 'xml' | 'json'): Promise<IngestResult> {
-    const msg = readMessage(sender, body, format);
-    return this.commit.submit(msg);
+    const read = await this.cpu.run<Omit<NewMessage, 'body'>>('readMessage', { id: sender.id, code: sender.code, dxpId: sender.dxpId }, body, format);
+    return this.commit.submit({ ...read, body, ceb: read.ceb ? Buffer.from(read.ceb.buffer, read.ceb.byteOffset, read.ceb.byteLength) : null });
   }
 
   drain() {

@@ -138,3 +138,12 @@ function fromJson(body: Buffer): { bytes: Buffer; doc: ParsedDocument } {
   if (!parsed.ok) throw invalid(parsed.issues);
   return { bytes, doc: parsed.doc };
 }
+
+/**
+ * The CPU-pool form of readMessage: the body arrives as a copy, and the result goes back
+ * without it (the caller still holds the bytes).
+ */
+export function readMessageTask(sender: Sender, body: Uint8Array, format: 'xml' | 'json'): Omit<NewMessage, 'body'> {
+  const { body: _body, ...rest } = readMessage(sender, Buffer.from(body.buffer, body.byteOffset, body.byteLength), format);
+  return rest;
+}

@@ -4,11 +4,11 @@
  * enterprise's webhooks, all in one transaction. The pull feed reads the same rows.
  */
 import type { Kysely } from 'kysely';
-import { MESSAGES, buildDocument, isEnvelope, openEnvelope, parseDocument, recordElementName, type ParsedDocument } from '../../ceb/index.ts';
 import type { Database } from '../../db/index.ts';
 import { GroupCommit } from '../../platform/group-commit.ts';
 import type { DeclarationsService } from '../declarations/index.ts';
-import { receiptItems, type ReceiptItem } from './correlate.ts';
+import type { Cpu } from '../../platform/cpu-pool.ts';
+import { ReceiptInputError, type ReadItem, type ReadReceipt } from './read.ts';
 import type { ReceiptRow, ReceiptsRepository } from './receipts.repository.ts';
 import type { WebhooksService } from './webhooks.service.ts';
 
@@ -19,12 +19,8 @@ export interface ReceiptIngestResult {
   uncorrelated: number;
 }
 
-export class ReceiptInputError extends Error {}
 
-interface Job {
-  doc: ParsedDocument;
-  items: ReceiptItem[];
-}
+type Job = ReadReceipt;
 
 export class ReceiptsService {
   private readonly listeners: Array<() => void> = [];
@@ -36,6 +32,7 @@ export class ReceiptsService {
     private readonly repo: ReceiptsRepository,
     private readonly declarations: DeclarationsService,
     private readonly webhooks: WebhooksService,
+    private readonly cpu: Cpu,
   ) {}
 
   onStored(listener: () => void) {
@@ -44,18 +41,13 @@ export class ReceiptsService {
 
   /** Accepts a receipt as customs sends it: a DxpMsg/DxpMsgSv envelope or a bare CEB receipt. */
   async ingest(bytes: Buffer): Promise<ReceiptIngestResult> {
-    let outer = parseDocument(bytes);
-    if (!outer.ok) throw new ReceiptInputError(`receipt is not valid: ${outer.issues.map((i) => `${i.path} ${i.rule}: expected ${i.expected}, got ${i.actual}`).join('; ')}`);
-    let doc: ParsedDocument = outer.doc;
-    if (isEnvelope(doc.root)) {
-      const env = openEnvelope(doc);
-      outer = parseDocument(env.data);
-      if (!outer.ok) throw new ReceiptInputError(`receipt in envelope ${env.copMsgId} is not valid: ${outer.issues.map((i) => `${i.path} ${i.rule}`).join('; ')}`);
-      doc = outer.doc;
+    let read: ReadReceipt;
+    try {
+      read = await this.cpu.run<ReadReceipt>('readReceipt', bytes);
+    } catch (err) {
+      throw err instanceof ReceiptInputError ? err : new ReceiptInputError((err as Error).message);
     }
-    const items = receiptItems(doc);
-    if (!items.length) throw new ReceiptInputError(`${doc.root} is not a receipt`);
-    return this.commit.submit({ doc, items });
+    return this.commit.submit(read);
   }
 
   private async store(jobs: Job[]): Promise<ReceiptIngestResult[]> {
@@ -69,8 +61,8 @@ export class ReceiptsService {
     return results;
   }
 
-  private async storeOne(trx: Kysely<Database>, { doc, items }: Job, now: number): Promise<ReceiptIngestResult> {
-    const result: ReceiptIngestResult = { messageType: doc.root, stored: 0, duplicates: 0, uncorrelated: 0 };
+  private async storeOne(trx: Kysely<Database>, { messageType, items }: Job, now: number): Promise<ReceiptIngestResult> {
+    const result: ReceiptIngestResult = { messageType, stored: 0, duplicates: 0, uncorrelated: 0 };
     for (const item of items) {
       const targets = await this.targets(trx, item);
       if (!targets.length) result.uncorrelated++;
@@ -83,7 +75,7 @@ export class ReceiptsService {
           returnStatus: item.returnStatus,
           returnInfo: item.returnInfo,
           returnTime: item.returnTime,
-          xml: items.length === 1 && doc.encoding === 'UTF-8' ? doc.text : singleReceiptXml(doc, item),
+          xml: item.xml,
           digest: targets.length > 1 ? `${item.digest}:${t!.id}` : item.digest,
         }, now);
         if (id === null) {
@@ -100,7 +92,7 @@ export class ReceiptsService {
     return result;
   }
 
-  private async targets(trx: Kysely<Database>, item: ReceiptItem) {
+  private async targets(trx: Kysely<Database>, item: ReadItem) {
     switch (item.lookup.kind) {
       case 'keys': {
         const d = await this.declarations.findByKeys(trx, item.lookup.keys, item.lookup.types);
@@ -122,16 +114,6 @@ export class ReceiptsService {
   forMessage(messageId: number) {
     return this.repo.forMessage(messageId);
   }
-}
-
-/**
- * A receipt document holding just this return node (valid against the XSD), for documents that
- * answer several declarations at once; a single-answer UTF-8 receipt is kept as received.
- */
-function singleReceiptXml(doc: ParsedDocument, item: ReceiptItem): string {
-  const def = MESSAGES[doc.root];
-  const name = recordElementName(def);
-  return buildDocument(def, { guid: String(doc.body.guid), version: String(doc.body.version), [name]: def.element.children!.find((c) => c.name === name)!.max > 1 ? [item.node] : item.node }, { prefix: null });
 }
 
 export function receiptView(r: ReceiptRow) {

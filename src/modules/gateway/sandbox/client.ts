@@ -28,8 +28,7 @@ export class SandboxWorker implements CustomsTransport {
   private boot(): Promise<void> {
     if (this.ready) return this.ready;
     const { log, ...config } = this.opts;
-    // The worker loads TypeScript through tsx whatever started the platform (tsx, node, vitest).
-    const worker = new Worker(new URL('./worker-boot.js', import.meta.url), { workerData: config });
+    const worker = new Worker(new URL('../../../platform/worker-boot.js', import.meta.url), { workerData: { entry: new URL('./worker.ts', import.meta.url).href, config } });
     this.worker = worker;
     this.ready = new Promise((resolve, reject) => {
       worker.on('message', (m: FromWorker) => {

@@ -10,7 +10,7 @@ import { SandboxCustoms } from './sandbox.ts';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.ts';
 
 const port = parentPort!;
-const config = workerData as WorkerConfig;
+const config = (workerData as { config: WorkerConfig }).config;
 const post = (m: FromWorker) => port.postMessage(m);
 const log = {
   warn: (o: object, m: string) => post({ kind: 'log', level: 'warn', msg: m, obj: plain(o) }),

@@ -1,0 +1,8 @@
+/** The CPU-heavy, pure tasks the platform runs on its CPU pool (or inline). */
+import { readMessageTask } from './modules/declarations/index.ts';
+import { readReceipt } from './modules/receipts/index.ts';
+
+export const CPU_TASKS = {
+  readMessage: readMessageTask,
+  readReceipt,
+};
