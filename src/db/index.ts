@@ -5,11 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.ts';
 import { migrateToLatest } from './migrate.ts';
+import { sqliteDatabase } from './sqlite.ts';
 
 export type { Database } from './schema.ts';
 export type Dialect = 'sqlite' | 'postgres';
@@ -25,7 +25,14 @@ export interface Db {
 // int8 (ids, millisecond timestamps) as numbers: they stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export async function openDb(opts: { url?: string; dataDir: string; poolSize?: number; onIdleError?: (err: Error) => void }): Promise<Db> {
+export interface OpenOptions {
+  url?: string;
+  dataDir: string;
+  poolSize?: number;
+  onIdleError?: (err: Error) => void;
+}
+
+export async function openDb(opts: OpenOptions): Promise<Db> {
   let db: Db;
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
     const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
@@ -37,12 +44,7 @@ export async function openDb(opts: { url?: string; dataDir: string; poolSize?: n
   } else {
     const file = opts.url?.startsWith('sqlite:') ? opts.url.slice('sqlite:'.length) : path.join(opts.dataDir, 'silkgate.db');
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const sqlite = new SQLite(file);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = FULL');
-    sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma('foreign_keys = ON');
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqliteDatabase(file) }) });
     db = { kysely, dialect: 'sqlite', where: path.resolve(file), close: () => kysely.destroy() };
   }
   await migrateToLatest(db.kysely, db.dialect);
@@ -51,27 +53,4 @@ export async function openDb(opts: { url?: string; dataDir: string; poolSize?: n
 
 function redact(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-}
-
-/**
- * Kysely prepares every query anew; preparing costs more than running a small statement.
- * Statements are reusable, and the set of SQL texts the platform issues is small, so keep them.
- * Transactions begin IMMEDIATE: the sandbox customs writes through a second connection, and a
- * deferred transaction that reads then writes would fail with SQLITE_BUSY instead of waiting.
- */
-function withStatementCache(db: SQLite.Database, max = 512) {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    close: () => db.close(),
-    prepare(text: string) {
-      const sql = text === 'begin' ? 'begin immediate' : text;
-      let stmt = cache.get(sql);
-      if (!stmt) {
-        stmt = db.prepare(sql);
-        if (cache.size >= max) cache.delete(cache.keys().next().value!);
-        cache.set(sql, stmt);
-      }
-      return stmt;
-    },
-  };
 }

@@ -16,6 +16,19 @@ export interface NewMessage {
   records: Array<{ seq: number; guid: string; corrKey: string; fields: string }>;
 }
 
+/** What receipt correlation needs to know of a declaration. */
+export interface DeclarationRef {
+  id: number;
+  message_id: number;
+  enterprise_id: number;
+  status: string;
+  message_type: string;
+  corr_key: string;
+  invt_no: string | null;
+}
+
+const REF_COLUMNS = ['id', 'message_id', 'enterprise_id', 'status', 'message_type', 'corr_key', 'invt_no'] as const;
+
 export interface MessageBytes {
   id: number;
   body: Buffer;
@@ -170,38 +183,31 @@ export class DeclarationsRepository {
     await this.db.updateTable('messages').set({ status }).where('id', '=', messageId).execute();
   }
 
-  /** The latest declaration of one of `types` with this correlation key. */
-  async byCorrKey(trx: Kysely<Database>, keys: string[], types: string[]) {
-    if (!keys.length) return undefined;
-    return trx
-      .selectFrom('declarations')
-      .select(['id', 'message_id', 'enterprise_id', 'status', 'message_type'])
-      .where('corr_key', 'in', keys)
-      .where('message_type', 'in', types)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+  /** Declarations with any of these correlation keys (all of them: the caller picks the latest). */
+  async byCorrKeys(trx: Kysely<Database>, keys: string[]): Promise<DeclarationRef[]> {
+    const out: DeclarationRef[] = [];
+    for (const part of chunks([...new Set(keys)])) {
+      out.push(...(await trx.selectFrom('declarations').select(REF_COLUMNS).where('corr_key', 'in', part).execute()));
+    }
+    return out;
   }
 
-  async byCopMsgId(trx: Kysely<Database>, copMsgId: string) {
+  async byInvtNos(trx: Kysely<Database>, invtNos: string[]): Promise<DeclarationRef[]> {
+    const out: DeclarationRef[] = [];
+    for (const part of chunks([...new Set(invtNos)])) {
+      out.push(...(await trx.selectFrom('declarations').select(REF_COLUMNS).where('invt_no', 'in', part).where('message_type', '=', 'CEB621Message').execute()));
+    }
+    return out;
+  }
+
+  async byCopMsgId(trx: Kysely<Database>, copMsgId: string): Promise<DeclarationRef[]> {
     return trx
       .selectFrom('declarations as d')
       .innerJoin('messages as m', 'm.id', 'd.message_id')
-      .select(['d.id', 'd.message_id', 'd.enterprise_id', 'd.status', 'd.message_type'])
+      .select(['d.id', 'd.message_id', 'd.enterprise_id', 'd.status', 'd.message_type', 'd.corr_key', 'd.invt_no'])
       .where('m.cop_msg_id', '=', copMsgId)
       .orderBy('d.seq')
       .execute();
-  }
-
-  async byInvtNo(trx: Kysely<Database>, invtNo: string) {
-    return trx
-      .selectFrom('declarations')
-      .select(['id', 'message_id', 'enterprise_id', 'status', 'message_type'])
-      .where('invt_no', '=', invtNo)
-      .where('message_type', '=', 'CEB621Message')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
   }
 
   async updateFromReceipt(trx: Kysely<Database>, id: number, patch: { status?: string; returnStatus: string; returnInfo: string; preNo?: string; invtNo?: string }, now: number): Promise<void> {

@@ -8,6 +8,14 @@ import type { Sender } from './ingest.ts';
 import type { Cpu } from '../../platform/cpu-pool.ts';
 import { advance, statusFromReturn, type RecordStatus } from './status.ts';
 
+export interface ReceiptUpdate {
+  declaration: { id: number; status: string };
+  returnStatus: string;
+  returnInfo: string;
+  preNo?: string;
+  invtNo?: string;
+}
+
 export interface IngestResult {
   created: boolean;
   message: StoredMessage;
@@ -88,27 +96,43 @@ export class DeclarationsService {
     return this.repo.markFailed(messageId, 'failed');
   }
 
-  findByKeys(trx: Kysely<Database>, keys: string[], types: string[]) {
-    return this.repo.byCorrKey(trx, keys, types);
+  findByKeys(trx: Kysely<Database>, keys: string[]) {
+    return this.repo.byCorrKeys(trx, keys);
+  }
+
+  findInventories(trx: Kysely<Database>, invtNos: string[]) {
+    return this.repo.byInvtNos(trx, invtNos);
   }
 
   findByCopMsgId(trx: Kysely<Database>, copMsgId: string) {
     return this.repo.byCopMsgId(trx, copMsgId);
   }
 
-  findInventory(trx: Kysely<Database>, invtNo: string) {
-    return this.repo.byInvtNo(trx, invtNo);
+  /**
+   * Applies customs receipts, in arrival order, to their records: the status moves only forward
+   * (monotonic lifecycle), the latest returnStatus/returnInfo and the numbers customs assigned
+   * are kept. One UPDATE per record, however many receipts it got in the batch.
+   */
+  async applyReceipts(trx: Kysely<Database>, updates: ReceiptUpdate[]): Promise<void> {
+    const byRecord = new Map<number, { status: RecordStatus; moved: boolean; returnStatus: string; returnInfo: string; preNo?: string; invtNo?: string }>();
+    for (const u of updates) {
+      const cur = byRecord.get(u.declaration.id) ?? { status: u.declaration.status as RecordStatus, moved: false, returnStatus: '', returnInfo: '' };
+      const next = statusFromReturn(u.returnStatus);
+      const moved = next ? advance(cur.status, next) : null;
+      if (moved) {
+        cur.status = moved;
+        cur.moved = true;
+      }
+      cur.returnStatus = u.returnStatus;
+      cur.returnInfo = u.returnInfo;
+      if (u.preNo) cur.preNo = u.preNo;
+      if (u.invtNo) cur.invtNo = u.invtNo;
+      byRecord.set(u.declaration.id, cur);
+    }
+    const now = Date.now();
+    for (const [id, r] of byRecord) {
+      await this.repo.updateFromReceipt(trx, id, { status: r.moved ? r.status : undefined, returnStatus: r.returnStatus, returnInfo: r.returnInfo, preNo: r.preNo, invtNo: r.invtNo }, now);
+    }
   }
 
-  /** Applies a customs receipt to a record: monotonic status, and the numbers customs assigned. */
-  async applyReceipt(
-    trx: Kysely<Database>,
-    decl: { id: number; status: string },
-    r: { returnStatus: string; returnInfo: string; preNo?: string; invtNo?: string },
-  ): Promise<RecordStatus | null> {
-    const next = statusFromReturn(r.returnStatus);
-    const moved = next ? advance(decl.status as RecordStatus, next) : null;
-    await this.repo.updateFromReceipt(trx, decl.id, { status: moved ?? undefined, returnStatus: r.returnStatus, returnInfo: r.returnInfo, preNo: r.preNo, invtNo: r.invtNo }, Date.now());
-    return moved;
-  }
 }

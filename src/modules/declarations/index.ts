@@ -6,7 +6,8 @@ import { DeclarationsRepository } from './declarations.repository.ts';
 import { DeclarationsService, type Enqueue } from './declarations.service.ts';
 
 export { DeclarationsService } from './declarations.service.ts';
-export type { IngestResult, Enqueue } from './declarations.service.ts';
+export type { IngestResult, Enqueue, ReceiptUpdate } from './declarations.service.ts';
+export type { DeclarationRef } from './declarations.repository.ts';
 export { IMPORT_DECLARATIONS, readMessageTask } from './ingest.ts';
 export type { Sender } from './ingest.ts';
 export type { RecordStatus } from './status.ts';

@@ -31,26 +31,31 @@ const COLUMNS = ['id', 'enterprise_id', 'message_id', 'declaration_id', 'message
 export class ReceiptsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Inserts a receipt unless an identical one (same digest) is already stored; returns its id or null. */
-  async insert(trx: Kysely<Database>, r: NewReceipt, now: number): Promise<number | null> {
-    const row = await trx
-      .insertInto('receipts')
-      .values({
-        enterprise_id: r.enterpriseId,
-        message_id: r.messageId,
-        declaration_id: r.declarationId,
-        message_type: r.messageType,
-        return_status: r.returnStatus,
-        return_info: r.returnInfo,
-        return_time: r.returnTime,
-        xml: r.xml,
-        digest: r.digest,
-        received_at: now,
-      })
-      .onConflict((oc) => oc.column('digest').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    return row?.id ?? null;
+  /** Inserts receipts, skipping any whose digest is already stored; returns digest → new id. */
+  async insertMany(trx: Kysely<Database>, rows: NewReceipt[], now: number): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    for (let i = 0; i < rows.length; i += 200) {
+      const part = rows.slice(i, i + 200);
+      const inserted = await trx
+        .insertInto('receipts')
+        .values(part.map((r) => ({
+          enterprise_id: r.enterpriseId,
+          message_id: r.messageId,
+          declaration_id: r.declarationId,
+          message_type: r.messageType,
+          return_status: r.returnStatus,
+          return_info: r.returnInfo,
+          return_time: r.returnTime,
+          xml: r.xml,
+          digest: r.digest,
+          received_at: now,
+        })))
+        .onConflict((oc) => oc.column('digest').doNothing())
+        .returning(['id', 'digest'])
+        .execute();
+      for (const r of inserted) ids.set(r.digest, r.id);
+    }
+    return ids;
   }
 
   feed(enterpriseId: number, after: number, limit: number): Promise<ReceiptRow[]> {

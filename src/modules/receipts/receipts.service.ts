@@ -6,10 +6,10 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.ts';
 import { GroupCommit } from '../../platform/group-commit.ts';
-import type { DeclarationsService } from '../declarations/index.ts';
+import type { DeclarationRef, DeclarationsService, ReceiptUpdate } from '../declarations/index.ts';
 import type { Cpu } from '../../platform/cpu-pool.ts';
 import { ReceiptInputError, type ReadItem, type ReadReceipt } from './read.ts';
-import type { ReceiptRow, ReceiptsRepository } from './receipts.repository.ts';
+import type { NewReceipt, ReceiptRow, ReceiptsRepository } from './receipts.repository.ts';
 import type { WebhooksService } from './webhooks.service.ts';
 
 export interface ReceiptIngestResult {
@@ -50,56 +50,73 @@ export class ReceiptsService {
     return this.commit.submit(read);
   }
 
+  /**
+   * Stores a batch of receipt documents in one transaction with a handful of queries: keyed
+   * lookups of every declaration they answer, one multi-row insert, one update per declaration.
+   * Items are handled in arrival order, so an invtNo assigned by a 120 earlier in the batch
+   * already correlates the tax bill that follows it.
+   */
   private async store(jobs: Job[]): Promise<ReceiptIngestResult[]> {
     const now = Date.now();
     const results = await this.db.transaction().execute(async (trx) => {
-      const out: ReceiptIngestResult[] = [];
-      for (const job of jobs) out.push(await this.storeOne(trx, job, now));
+      const items = jobs.flatMap((job, j) => job.items.map((item) => ({ job: j, item })));
+      const keyed = new Map<string, DeclarationRef>();
+      for (const d of await this.declarations.findByKeys(trx, items.flatMap(({ item }) => (item.lookup.kind === 'keys' ? item.lookup.keys : [])))) {
+        const k = `${d.message_type}|${d.corr_key}`;
+        if ((keyed.get(k)?.id ?? 0) < d.id) keyed.set(k, d);
+      }
+      const byInvt = new Map<string, DeclarationRef>();
+      for (const d of await this.declarations.findInventories(trx, items.flatMap(({ item }) => (item.lookup.kind === 'invtNo' && item.lookup.invtNo ? [item.lookup.invtNo] : [])))) {
+        if ((byInvt.get(d.invt_no!)?.id ?? 0) < d.id) byInvt.set(d.invt_no!, d);
+      }
+
+      const out = jobs.map((job) => ({ messageType: job.messageType, stored: 0, duplicates: 0, uncorrelated: 0 }));
+      const rows: Array<NewReceipt & { job: number; target: DeclarationRef | null; item: ReadItem }> = [];
+      const seen = new Set<string>();
+      for (const { job, item } of items) {
+        const targets = await this.targets(trx, item, keyed, byInvt);
+        if (!targets.length) out[job].uncorrelated++;
+        for (const t of targets.length ? targets : [null]) {
+          const digest = targets.length > 1 ? `${item.digest}:${t!.id}` : item.digest;
+          if (seen.has(digest)) continue;
+          seen.add(digest);
+          rows.push({ job, target: t, item, digest, enterpriseId: t?.enterprise_id ?? null, messageId: t?.message_id ?? null, declarationId: t?.id ?? null, messageType: item.messageType, returnStatus: item.returnStatus, returnInfo: item.returnInfo, returnTime: item.returnTime, xml: item.xml });
+          // The invtNo customs just assigned identifies the inventory for the rest of the batch.
+          if (t && item.invtNo) byInvt.set(item.invtNo, t);
+        }
+      }
+
+      const ids = await this.repo.insertMany(trx, rows, now);
+      const updates: ReceiptUpdate[] = [];
+      const hooks: Array<{ enterpriseId: number; receiptId: number }> = [];
+      for (const r of rows) {
+        const id = ids.get(r.digest);
+        if (id === undefined) {
+          out[r.job].duplicates++;
+          continue;
+        }
+        out[r.job].stored++;
+        if (!r.target) continue;
+        if (r.item.drivesStatus) updates.push({ declaration: r.target, returnStatus: r.returnStatus, returnInfo: r.returnInfo, preNo: r.item.preNo, invtNo: r.item.invtNo });
+        hooks.push({ enterpriseId: r.target.enterprise_id, receiptId: id });
+      }
+      await this.declarations.applyReceipts(trx, updates);
+      await this.webhooks.enqueue(trx, hooks, now);
       return out;
     });
     if (results.some((r) => r.stored)) for (const l of this.listeners) l();
     return results;
   }
 
-  private async storeOne(trx: Kysely<Database>, { messageType, items }: Job, now: number): Promise<ReceiptIngestResult> {
-    const result: ReceiptIngestResult = { messageType, stored: 0, duplicates: 0, uncorrelated: 0 };
-    for (const item of items) {
-      const targets = await this.targets(trx, item);
-      if (!targets.length) result.uncorrelated++;
-      for (const t of targets.length ? targets : [null]) {
-        const id = await this.repo.insert(trx, {
-          enterpriseId: t?.enterprise_id ?? null,
-          messageId: t?.message_id ?? null,
-          declarationId: t?.id ?? null,
-          messageType: item.messageType,
-          returnStatus: item.returnStatus,
-          returnInfo: item.returnInfo,
-          returnTime: item.returnTime,
-          xml: item.xml,
-          digest: targets.length > 1 ? `${item.digest}:${t!.id}` : item.digest,
-        }, now);
-        if (id === null) {
-          result.duplicates++;
-          continue;
-        }
-        result.stored++;
-        if (t && item.drivesStatus) {
-          await this.declarations.applyReceipt(trx, t, { returnStatus: item.returnStatus, returnInfo: item.returnInfo, preNo: item.preNo, invtNo: item.invtNo });
-        }
-        if (t) await this.webhooks.enqueue(trx, t.enterprise_id, id, now);
-      }
-    }
-    return result;
-  }
-
-  private async targets(trx: Kysely<Database>, item: ReadItem) {
+  private async targets(trx: Kysely<Database>, item: ReadItem, keyed: Map<string, DeclarationRef>, byInvt: Map<string, DeclarationRef>): Promise<DeclarationRef[]> {
     switch (item.lookup.kind) {
       case 'keys': {
-        const d = await this.declarations.findByKeys(trx, item.lookup.keys, item.lookup.types);
-        return d ? [d] : [];
+        const lookup = item.lookup;
+        const found = lookup.keys.flatMap((k) => lookup.types.map((t) => keyed.get(`${t}|${k}`))).filter((d): d is DeclarationRef => !!d);
+        return found.length ? [found.reduce((a, b) => (b.id > a.id ? b : a))] : [];
       }
       case 'invtNo': {
-        const d = item.lookup.invtNo ? await this.declarations.findInventory(trx, item.lookup.invtNo) : undefined;
+        const d = byInvt.get(item.lookup.invtNo);
         return d ? [d] : [];
       }
       case 'copMsgId':

@@ -94,20 +94,21 @@ export class WebhooksService {
       .execute();
   }
 
-  /** Called inside the receipt's transaction. */
-  async enqueue(trx: Kysely<Database>, enterpriseId: number, receiptId: number, now: number): Promise<void> {
-    let hooks = this.activeCache.get(enterpriseId);
-    if (!hooks) {
-      hooks = await trx.selectFrom('webhooks').select('id').where('enterprise_id', '=', enterpriseId).where('active', '=', 1).execute();
-      this.activeCache.set(enterpriseId, hooks);
+  /** Called inside the receipts' transaction: one delivery per receipt and active webhook. */
+  async enqueue(trx: Kysely<Database>, receipts: Array<{ enterpriseId: number; receiptId: number }>, now: number): Promise<void> {
+    const rows: Array<{ webhook_id: number; receipt_id: number; delivery_id: string; status: 'pending'; attempts: number; next_at: number; created_at: number }> = [];
+    for (const r of receipts) {
+      let hooks = this.activeCache.get(r.enterpriseId);
+      if (!hooks) {
+        hooks = await trx.selectFrom('webhooks').select('id').where('enterprise_id', '=', r.enterpriseId).where('active', '=', 1).execute();
+        this.activeCache.set(r.enterpriseId, hooks);
+      }
+      for (const h of hooks) rows.push({ webhook_id: h.id, receipt_id: r.receiptId, delivery_id: crypto.randomUUID(), status: 'pending', attempts: 0, next_at: now, created_at: now });
     }
-    if (!hooks.length) return;
-    await trx
-      .insertInto('webhook_deliveries')
-      .values(hooks.map((h) => ({ webhook_id: h.id, receipt_id: receiptId, delivery_id: crypto.randomUUID(), status: 'pending' as const, attempts: 0, next_at: now, created_at: now })))
-      .onConflict((oc) => oc.columns(['webhook_id', 'receipt_id']).doNothing())
-      .execute();
-    this.kick();
+    for (let i = 0; i < rows.length; i += 200) {
+      await trx.insertInto('webhook_deliveries').values(rows.slice(i, i + 200)).onConflict((oc) => oc.columns(['webhook_id', 'receipt_id']).doNothing()).execute();
+    }
+    if (rows.length) this.kick();
   }
 
   // --- dispatcher -------------------------------------------------------------------------------
