@@ -35,6 +35,7 @@ export interface App {
 export interface AppOverrides {
   transport?: CustomsTransport;
   webhookPollMs?: number;
+  webhookBackoffMs?: number;
   forwarderPollMs?: number;
 }
 
@@ -121,7 +122,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       workers = true;
       await transport.start(deliver);
       if (config.forwarding) forwarder.start();
-      webhooks.start({ pollMs: overrides.webhookPollMs ?? 1000, batch: 50, maxAttempts: 12, timeoutMs: 10_000, log });
+      webhooks.start({ pollMs: overrides.webhookPollMs ?? 1000, backoffBaseMs: overrides.webhookBackoffMs ?? 1000, batch: 50, maxAttempts: 12, timeoutMs: 10_000, log });
     },
     async close() {
       await http.close();

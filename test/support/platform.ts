@@ -44,7 +44,7 @@ export async function startPlatform(kind: DbKind, env: Record<string, string> = 
     ...(databaseUrl ? { SILKGATE_DATABASE_URL: databaseUrl } : {}),
     ...env,
   });
-  const app = await createApp(config, { webhookPollMs: 20, forwarderPollMs: 20 });
+  const app = await createApp(config, { webhookPollMs: 20, webhookBackoffMs: 20, forwarderPollMs: 20 });
   await app.startWorkers();
   await app.http.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.http.server.address();

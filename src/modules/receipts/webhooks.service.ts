@@ -18,6 +18,8 @@ export interface WebhookView {
 
 export interface DispatcherOptions {
   pollMs: number;
+  /** First retry delay; each further attempt doubles it, up to an hour. */
+  backoffBaseMs: number;
   batch: number;
   maxAttempts: number;
   timeoutMs: number;
@@ -42,8 +44,8 @@ export function verifySignature(secret: string, body: string, header: string, to
   return crypto.timingSafeEqual(expected, Buffer.from(m[2], 'hex'));
 }
 
-export function webhookBackoffMs(attempts: number): number {
-  return Math.min(1000 * 2 ** Math.max(0, attempts - 1), 3600_000);
+export function webhookBackoffMs(attempts: number, baseMs = 1000): number {
+  return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 3600_000);
 }
 
 export class WebhooksService {
@@ -205,7 +207,7 @@ export class WebhooksService {
         if (dead) opts.log.warn({ delivery: d.delivery_id, url: d.url, error }, 'webhook delivery given up');
         await this.db
           .updateTable('webhook_deliveries')
-          .set({ status: dead ? 'dead' : 'pending', attempts, response_status: status, last_error: error.slice(0, 1000), next_at: Date.now() + webhookBackoffMs(attempts) })
+          .set({ status: dead ? 'dead' : 'pending', attempts, response_status: status, last_error: error.slice(0, 1000), next_at: Date.now() + webhookBackoffMs(attempts, opts.backoffBaseMs) })
           .where('id', '=', d.id)
           .execute();
       }
