@@ -12,8 +12,12 @@ import { CPU_TASKS } from './cpu-tasks.ts';
 import type { Authenticate } from './platform/http.ts';
 import { createEnterprises, ensureDemoZone, type EnterprisesService } from './modules/enterprises/index.ts';
 import { createDeclarations, declarationsRoutes, type DeclarationsService } from './modules/declarations/index.ts';
-import { createForwarder, createOutbox, createTransport, type CustomsTransport, type Forwarder } from './modules/gateway/index.ts';
-import { createReceipts, receiptsRoutes, receiptView, ReceiptInputError, type ReceiptsService, type WebhooksService } from './modules/receipts/index.ts';
+import { createForwarder, createOutbox, createTransport, customsRoutes, type CustomsTransport, type Forwarder } from './modules/gateway/index.ts';
+import { createReceipts, readReceipt, receiptsRoutes, receiptView, ReceiptInputError, type ReceiptsService, type WebhooksService } from './modules/receipts/index.ts';
+import { clearanceRoutes, createClearance, type ClearanceService } from './modules/clearance/index.ts';
+import { createTariff, tariffRoutes, type TariffService } from './modules/tariff/index.ts';
+import { createQuotas, type QuotasService } from './modules/quotas/index.ts';
+import { createStock, stockRoutes, type StockService } from './modules/stock/index.ts';
 
 export interface App {
   config: Config;
@@ -25,6 +29,10 @@ export interface App {
   webhooks: WebhooksService;
   transport: CustomsTransport;
   forwarder: Forwarder;
+  clearance: ClearanceService;
+  tariff: TariffService;
+  quotas: QuotasService;
+  stock: StockService;
   /** Path of demo-credentials.json when this start created the demo zone. */
   demoCredentialsFile: string | null;
   /** Starts background work (forwarding, receipts, webhooks). */
@@ -54,11 +62,41 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const demoCredentialsFile = config.demo ? await ensureDemoZone(enterprises, config.dataDir) : null;
   const outbox = createOutbox(db.kysely);
   const cpu: Cpu = config.cpuThreads > 0 ? new CpuPool(new URL('./cpu-worker.ts', import.meta.url), config.cpuThreads) : new InlineCpu(CPU_TASKS);
-  const declarations = createDeclarations(db.kysely, (trx, ids, now) => outbox.enqueue(trx, ids, now), cpu);
+  const tariff = await createTariff(db.kysely);
+  const quotas = createQuotas(db.kysely);
+  const stock = createStock(db.kysely, enterprises);
+  // Ingest asks clearance (created below: it needs declarations) what to refuse and what to hold.
+  let clearance: ClearanceService | null = null;
+  const declarations = createDeclarations(
+    db.kysely,
+    { admit: (trx, items) => clearance!.admit(trx, items), holds: (item) => clearance!.holds(item), route: (trx, stored, now) => clearance!.route(trx, stored, now) },
+    cpu,
+  );
   const { receipts, webhooks } = createReceipts(db.kysely, declarations, cpu);
   const transport = overrides.transport ?? createTransport(config, log);
   const forwarder = createForwarder(outbox, declarations, transport, log, overrides.forwarderPollMs ? { pollMs: overrides.forwarderPollMs } : {});
   if (config.forwarding) declarations.onStored(() => forwarder.kick());
+  const checks = createClearance(
+    db.kysely,
+    declarations,
+    {
+      rateOf: tariff.rateOf,
+      onPositiveList: (gcode) => tariff.onPositiveList(gcode).ok,
+      quotas,
+      stock,
+      enqueue: (trx, ids, now) => outbox.enqueue(trx, ids, now),
+      storeReceipts: (trx, list, now) => receipts.storeIn(trx, list, now),
+      readReceipt,
+      forwarded: () => config.forwarding && forwarder.kick(),
+      read: (sender, body, format) => declarations.read(sender, body, format),
+      quotaRemaining: async (idNumber, year) => (await quotas.usage(idNumber, year)).remainingFen,
+      stockAvailable: async (emsNo, itemRecordNo) => (await stock.query({ emsNo })).find((i) => i.itemRecordNo === itemRecordNo)?.available ?? null,
+    },
+    { ...config.clearance, now: Date.now, log },
+  );
+  clearance = checks.service;
+  receipts.onApplied((trx, changes) => clearance!.applied(trx, changes));
+  receipts.onStored((changes) => clearance!.documentsChanged(changes));
 
   const authenticate: Authenticate = async (req) => {
     const who = await enterprises.authenticate(req.headers.authorization);
@@ -105,21 +143,31 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     receiptsOf: async (id) => (await receipts.forMessage(id)).map(receiptView),
   });
   await http.register(receiptsRoutes, { receipts, webhooks, authenticate });
+  await http.register(clearanceRoutes, { authenticate, precheck: checks.precheck, maxBodyBytes: config.maxBodyBytes });
+  await http.register(tariffRoutes, { service: tariff, authenticate });
+  await http.register(stockRoutes, { service: stock, authenticate });
 
-  const deliver = async (bytes: Buffer, source: string) => {
+  /** Receipts from customs, whatever carried them: stored, or refused with an AppError (4xx) when they can never be accepted. */
+  const ingestReceipt = async (bytes: Buffer, source: string) => {
     try {
-      await receipts.ingest(bytes);
+      return await receipts.ingest(bytes);
     } catch (err) {
-      if (err instanceof ReceiptInputError) log.warn({ source, err: err.message }, 'receipt refused');
-      throw err;
+      if (!(err instanceof ReceiptInputError)) throw err;
+      log.warn({ source, err: err.message }, 'receipt refused');
+      throw new AppError('INVALID_MESSAGE', err.message);
     }
   };
+  const deliver = async (bytes: Buffer, source: string) => {
+    await ingestReceipt(bytes, source);
+  };
+  if (config.customsToken) await http.register(customsRoutes, { token: config.customsToken, deliver: ingestReceipt, maxBodyBytes: config.maxBodyBytes });
 
   let workers = false;
   return {
-    config, db, http, enterprises, declarations, receipts, webhooks, transport, forwarder, demoCredentialsFile,
+    config, db, http, enterprises, declarations, receipts, webhooks, transport, forwarder, clearance, tariff, quotas, stock, demoCredentialsFile,
     async startWorkers() {
       workers = true;
+      clearance!.start();
       await transport.start(deliver);
       if (config.forwarding) forwarder.start();
       webhooks.start({ pollMs: overrides.webhookPollMs ?? 1000, backoffBaseMs: overrides.webhookBackoffMs ?? 1000, batch: 50, maxAttempts: 12, timeoutMs: 10_000, log });
@@ -128,6 +176,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await http.close();
       await declarations.drain();
       if (workers) {
+        await clearance!.stop();
         await forwarder.stop();
         await webhooks.stop();
         await transport.stop();

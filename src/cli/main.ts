@@ -4,6 +4,7 @@ import { ApiError, CliError, NO_KEY_HINT, ROLES, createClient, demoKey, formatIs
 import * as submit from './commands/submit.ts';
 import * as receipts from './commands/receipts.ts';
 import * as messages from './commands/messages.ts';
+import * as tariff from './commands/tariff.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -14,7 +15,7 @@ export interface Command {
   run(ctx: Context, positionals: string[], values: Values): Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = { submit, receipts, messages };
+const COMMANDS: Record<string, Command> = { submit, receipts, messages, tariff };
 
 const GLOBAL: Options = {
   url: { type: 'string' },

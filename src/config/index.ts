@@ -2,6 +2,7 @@
  * The only reader of process.env. Fails fast with a message that names the variable.
  */
 import os from 'node:os';
+import { UNCONFIRMED, type RuleId } from '../modules/clearance/index.ts';
 import path from 'node:path';
 
 export type TransportKind = 'sandbox' | 'folder' | 'http' | 'amqp';
@@ -22,8 +23,21 @@ export interface Config {
   demo: boolean;
   folder: { outDir: string; inDir: string };
   httpTransport: { url?: string };
+  /** Shared secret with customs: bearer token of POST /api/v1/customs/receipts and of the HTTP transport's POSTs. */
+  customsToken?: string;
   amqp: { url?: string; sendQueue: string; receiveQueue: string };
   sandbox: { delayMs: number; scenariosFile?: string };
+  clearance: {
+    /** How long an inventory waits for its order, payment and waybill before it is refused. */
+    deadlineMs: number;
+    /** Unconfirmed 三单比对 rules switched off (SILKGATE_RULES_OFF=inventory-buyer,line-amounts). */
+    rulesOff: ReadonlySet<RuleId>;
+    /** A payment must follow its order (SILKGATE_PAYMENT_NEEDS_ORDER). */
+    paymentNeedsOrder: boolean;
+    waybillReuseMs: number;
+    returnWindowMs: number;
+    sweepMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -42,6 +56,13 @@ function bool(env: NodeJS.ProcessEnv, name: string, dflt: boolean): boolean {
   if (/^(1|true|on|yes)$/i.test(raw)) return true;
   if (/^(0|false|off|no)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be on or off, got "${raw}"`);
+}
+
+function rulesOff(raw: string | undefined): ReadonlySet<RuleId> {
+  const ids = (raw ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const bad = ids.filter((x) => !UNCONFIRMED.has(x as RuleId));
+  if (bad.length) throw new ConfigError(`SILKGATE_RULES_OFF may name only unconfirmed rules (${[...UNCONFIRMED].join(', ')}), got "${bad.join(', ')}"`);
+  return new Set(ids as RuleId[]);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -70,12 +91,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       inDir: path.resolve(env.SILKGATE_FOLDER_IN || path.join(dataDir, 'exchange', 'inbox')),
     },
     httpTransport: { url: env.SILKGATE_CUSTOMS_URL || undefined },
+    customsToken: env.SILKGATE_CUSTOMS_TOKEN || undefined,
     amqp: {
       url: env.SILKGATE_AMQP_URL || undefined,
       sendQueue: env.SILKGATE_AMQP_SEND_QUEUE || 'silkgate.to-customs',
       receiveQueue: env.SILKGATE_AMQP_RECEIVE_QUEUE || 'silkgate.from-customs',
     },
     sandbox: { delayMs: int(env, 'SILKGATE_SANDBOX_DELAY_MS', 200), scenariosFile: env.SILKGATE_SANDBOX_SCENARIOS || undefined },
+    clearance: {
+      deadlineMs: int(env, 'SILKGATE_MATCH_DEADLINE_MS', 24 * 3600 * 1000, 1),
+      rulesOff: rulesOff(env.SILKGATE_RULES_OFF),
+      paymentNeedsOrder: bool(env, 'SILKGATE_PAYMENT_NEEDS_ORDER', true),
+      waybillReuseMs: 183 * 24 * 3600 * 1000,
+      returnWindowMs: int(env, 'SILKGATE_RETURN_WINDOW_DAYS', 30, 1) * 24 * 3600 * 1000,
+      sweepMs: int(env, 'SILKGATE_CLEARANCE_SWEEP_MS', 5000, 10),
+    },
   };
   if (transport === 'http' && !cfg.httpTransport.url) throw new ConfigError('SILKGATE_TRANSPORT=http needs SILKGATE_CUSTOMS_URL');
   if (transport === 'amqp' && !cfg.amqp.url) throw new ConfigError('SILKGATE_TRANSPORT=amqp needs SILKGATE_AMQP_URL');

@@ -1,11 +1,25 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Dialect } from './index.ts';
 import * as m0001 from './migrations/0001_core.ts';
+import * as m0002 from './migrations/0002_tariff.ts';
+import * as m0003 from './migrations/0003_quotas.ts';
+import * as m0004 from './migrations/0004_stock.ts';
+import * as m0005 from './migrations/0005_clearance.ts';
+import * as m0006 from './migrations/0006_sandbox_arrival.ts';
 
 /** Migrations are plain modules listed here (no directory scanning: the list is the history). */
 function provider(dialect: Dialect): MigrationProvider {
   const wrap = (m: { up(db: Kysely<unknown>, d: Dialect): Promise<void> }): Migration => ({ up: (db) => m.up(db, dialect) });
-  return { getMigrations: async () => ({ '0001_core': wrap(m0001) }) };
+  return {
+    getMigrations: async () => ({
+      '0001_core': wrap(m0001),
+      '0002_tariff': wrap(m0002),
+      '0003_quotas': wrap(m0003),
+      '0004_stock': wrap(m0004),
+      '0005_clearance': wrap(m0005),
+      '0006_sandbox_arrival': wrap(m0006),
+    }),
+  };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the migrator works on any schema

@@ -48,6 +48,8 @@ export interface DeclarationsTable {
   message_type: string;
   guid: string;
   corr_key: string;
+  /** The order a payment or waybill belongs to (order|ebpCode|orderNo), for matching. */
+  ref_key: Generated<string | null>;
   status: string;
   return_status: string | null;
   return_info: string | null;
@@ -123,6 +125,102 @@ export interface SandboxCountersTable {
   value: number;
 }
 
+// --- tariff: rate table and positive list (operator-maintained) ---------------------------------
+
+export interface TaxRatesTable {
+  /** HS code prefix (2–10 digits); the longest matching prefix wins. */
+  hs_prefix: string;
+  /** Rates in parts per million: 13 % = 130000 (exact, no float drift). */
+  vat_ppm: number;
+  consumption_ppm: number;
+  duty_ppm: number;
+  note: string | null;
+  updated_at: number;
+}
+
+export interface PositiveListTable {
+  /** Tariff line or prefix on the cross-border retail import positive list. */
+  hs_prefix: string;
+  name: string;
+  note: string | null;
+  updated_at: number;
+}
+
+// --- quotas: per-transaction and annual personal limits --------------------------------------------
+
+export interface BuyerQuotasTable {
+  /** SHA-256 of the buyer's ID number: the platform counts without keeping the number twice. */
+  buyer_key: string;
+  year: number;
+  reserved_fen: number;
+  consumed_fen: number;
+  updated_at: number;
+}
+
+export interface QuotaHoldsTable {
+  declaration_id: number;
+  buyer_key: string;
+  year: number;
+  amount_fen: number;
+  state: 'reserved' | 'consumed' | 'released';
+  created_at: number;
+  updated_at: number;
+}
+
+// --- stock: 1210 bonded stock per account book and item ---------------------------------------------
+
+export interface StockItemsTable {
+  id: Generated<number>;
+  ems_no: string;
+  item_record_no: string;
+  /** The warehouse (area) enterprise keeping the goods, and the e-commerce enterprise owning them. */
+  warehouse_id: number;
+  owner_code: string;
+  gcode: string | null;
+  name: string | null;
+  /** Quantities in micro-units (qty × 100000, as N19,5 allows five decimals). */
+  on_hand: number;
+  reserved: number;
+  updated_at: number;
+}
+
+export interface StockMovesTable {
+  id: Generated<number>;
+  ems_no: string;
+  item_record_no: string;
+  kind: 'in' | 'reserve' | 'consume' | 'release' | 'adjust';
+  qty: number;
+  declaration_id: number | null;
+  ref: string | null;
+  created_at: number;
+}
+
+export interface StockHoldsTable {
+  declaration_id: number;
+  ems_no: string;
+  item_record_no: string;
+  qty: number;
+  state: 'reserved' | 'consumed' | 'released';
+  updated_at: number;
+}
+
+// --- clearance: inventories waiting for their documents, and the match result ---------------------
+
+export interface ClearanceWaitsTable {
+  declaration_id: number;
+  message_id: number;
+  order_key: string;
+  payment_key: string;
+  waybill_key: string;
+  deadline_at: number;
+  state: 'waiting' | 'matched' | 'refused';
+  /** JSON: the reasons of a refusal, or the computed tax of a match. */
+  result: string | null;
+  /** When customs released the inventory (800): the 30-day return window starts here. */
+  released_at: number | null;
+  updated_at: number;
+}
+
 export interface Database {
   enterprises: EnterprisesTable;
   api_keys: ApiKeysTable;
@@ -135,4 +233,37 @@ export interface Database {
   sandbox_events: SandboxEventsTable;
   sandbox_inbox: SandboxInboxTable;
   sandbox_counters: SandboxCountersTable;
+  tax_rates: TaxRatesTable;
+  positive_list: PositiveListTable;
+  buyer_quotas: BuyerQuotasTable;
+  quota_holds: QuotaHoldsTable;
+  stock_items: StockItemsTable;
+  stock_moves: StockMovesTable;
+  stock_holds: StockHoldsTable;
+  clearance_waits: ClearanceWaitsTable;
+  sandbox_inventories: SandboxInventoriesTable;
+  sandbox_arrivals: SandboxArrivalsTable;
+}
+
+// --- sandbox customs: inventories it holds and parcels it knows of (arrival, cancel, return) -----
+
+export interface SandboxInventoriesTable {
+  invt_no: string;
+  cop_no: string;
+  logistics_no: string;
+  trade_mode: string;
+  /** JSON: gnum → declared qty (as sent), for returns. */
+  lines: string;
+  /** waiting: a 9610 inventory whose parcel has not arrived; cleared: release scheduled at released_at. */
+  state: 'waiting' | 'cleared' | 'cancelled' | 'returned';
+  released_at: number | null;
+  /** JSON: the receipts still owed once the parcel arrives (waiting inventories only). */
+  pending: string | null;
+  created_at: number;
+}
+
+export interface SandboxArrivalsTable {
+  logistics_no: string;
+  /** null: an inventory names the parcel, no arrival list (CEB711) has listed it yet. */
+  arrived_at: number | null;
 }

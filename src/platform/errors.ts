@@ -13,6 +13,7 @@ export const ERRORS = {
   FORBIDDEN: { status: 403, message: 'This key may not do that.' },
   SENDER_MISMATCH: { status: 403, message: 'The message is transmitted in the name of another enterprise.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
+  CONFLICT: { status: 409, message: 'The declaration conflicts with one already stored.' },
   UNAVAILABLE: { status: 503, message: 'The platform is shutting down or overloaded; retry later.' },
   INTERNAL: { status: 500, message: 'Internal error.' },
 } as const;
@@ -25,12 +26,14 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message?: string,
     readonly issues: Issue[] = [],
+    /** Where customs would answer with a receipt: its returnStatus and returnInfo. */
+    readonly customs?: { returnStatus: string; returnInfo: string },
   ) {
     super(message ?? ERRORS[code].message);
     this.status = ERRORS[code].status;
   }
 
   toJSON() {
-    return { error: { code: this.code, message: this.message, issues: this.issues } };
+    return { error: { code: this.code, message: this.message, issues: this.issues, ...(this.customs ?? {}) } };
   }
 }

@@ -1,11 +1,13 @@
 /**
  * Full retail-import flows (9610 and 1210) from submission to release, through the real HTTP
  * API, the outbox and the sandbox customs: receipts relayed by pull feed and by signed webhook,
- * the CEB816 tax bill, and the forwarded Data equal to the received bytes.
+ * the CEB816 tax bill, and the forwarded Data equal to the received bytes. A 9610 parcel is
+ * released only after the supervision site's arrival list (CEB711) names it.
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PARTIES, PLACEHOLDER_SIGNATURE, makeFlow, wrapMessage } from '../../src/demo/flows.ts';
+import { arrivalList } from '../../src/demo/arrival.ts';
 import { openEnvelope, parseDocument } from '../../src/ceb/index.ts';
 import { computeRetailImportTax, defaultRate, fenToYuan } from '../../src/modules/tax/index.ts';
 import { SIGNATURE_HEADER, DELIVERY_HEADER, verifySignature } from '../../src/modules/receipts/index.ts';
@@ -23,6 +25,8 @@ interface Delivery {
   body: string;
   signature: string;
 }
+
+type Role = 'ebp' | 'payment' | 'logistics' | 'agent' | 'warehouse';
 
 describe.each(databases())('retail import end to end on %s', (kind) => {
   let p: Platform;
@@ -52,15 +56,22 @@ describe.each(databases())('retail import end to end on %s', (kind) => {
     await new Promise((r) => hook.close(r));
   });
 
-  const send = async (role: 'ebp' | 'payment' | 'logistics' | 'agent', xml: string) => {
+  const send = async (role: Role, xml: string) => {
     const res = await p.request('POST', '/api/v1/messages', { key: p.key(role), body: xml });
     expect(res.status, res.text).toBe(202);
     return (res.json() as { id: number }).id;
   };
-  const show = async (role: 'ebp' | 'payment' | 'logistics' | 'agent', id: number) => (await p.request('GET', `/api/v1/messages/${id}`, { key: p.key(role) })).json() as Shown;
+  const show = async (role: Role, id: number) => (await p.request('GET', `/api/v1/messages/${id}`, { key: p.key(role) })).json() as Shown;
 
   it.each(['9610', '1210'] as const)('clears a %s parcel: order, payment, waybill, inventory → 800, tax bill, webhook', async (mode) => {
     const f = makeFlow(DEMO_PARTIES, { mode, seed: mode === '9610' ? 7 : 8 });
+    if (mode === '1210') {
+      // The bonded warehouse has the goods on its account book before the sale.
+      const lines = (f.inventory as { InventoryList: Array<Record<string, string>> }).InventoryList;
+      const emsNo = (f.inventory as { InventoryHead: Record<string, string> }).InventoryHead.emsNo;
+      const items = lines.map((l) => ({ emsNo, itemRecordNo: l.itemRecordNo, ownerCode: DEMO_PARTIES.ebc.code, qty: l.qty, gcode: l.gcode, name: l.gname }));
+      expect((await p.request('POST', '/api/v1/stock/in', { key: p.key('warehouse'), body: JSON.stringify({ items }), type: 'application/json' })).status).toBe(200);
+    }
     const orderXml = wrapMessage('CEB311Message', [f.order], DEMO_PARTIES.ebp);
     const orderId = await send('ebp', orderXml);
     const paymentId = await send('payment', wrapMessage('CEB411Message', [f.payment], DEMO_PARTIES.payment));
@@ -76,6 +87,22 @@ describe.each(databases())('retail import end to end on %s', (kind) => {
       expect(s.receipts.map((r) => [r.messageType, r.returnStatus])).toEqual([[type, '2'], [type, '120']]);
       expect(s.receipts[1].returnInfo).toBe('[Code:1800;Desc:逻辑校验通过]');
       expect(s.status).toBe('forwarded');
+    }
+
+    const invHead = (f.inventory as { InventoryHead: Record<string, string> }).InventoryHead;
+    if (mode === '9610') {
+      // Customs takes the inventory in (120) but holds it until the parcel is reported arrived.
+      await eventually(async () => (await show('agent', inventoryId)).records[0].status === 'customs-accepted', 10_000, 'inventory 120');
+      await new Promise((r) => setTimeout(r, 300)); // 60 sandbox steps
+      const held = await show('agent', inventoryId);
+      expect(held.records[0].status).toBe('customs-accepted');
+      expect(held.receipts.map((r) => r.returnStatus)).toEqual(['2', '120']);
+      const arrivalId = await send('warehouse', arrivalList(DEMO_PARTIES.warehouse, invHead, [f.logisticsNo]));
+      const arrival = await eventually(async () => {
+        const v = await show('warehouse', arrivalId);
+        return v.records[0].status === 'concluded' && v;
+      }, 10_000, 'CEB712 399');
+      expect(arrival.receipts.map((r) => [r.messageType, r.returnStatus])).toEqual([['CEB712Message', '2'], ['CEB712Message', '399']]);
     }
 
     const inv = await eventually(async () => {
@@ -95,7 +122,6 @@ describe.each(databases())('retail import end to end on %s', (kind) => {
     const billDoc = parseDocument(Buffer.from(bill.xml));
     if (!billDoc.ok) throw new Error('tax bill does not parse');
     const head = (billDoc.doc.body.Tax as Array<{ TaxHeadRd: Record<string, string> }>)[0].TaxHeadRd;
-    const invHead = (f.inventory as { InventoryHead: Record<string, string> }).InventoryHead;
     const lines = (f.inventory as { InventoryList: Array<Record<string, string>> }).InventoryList;
     const tax = computeRetailImportTax({ lines: lines.map((l) => ({ gnum: Number(l.gnum), gcode: l.gcode, totalPrice: l.totalPrice })), freight: invHead.freight, insuredFee: invHead.insuredFee, rateOf: defaultRate });
     expect(head.valueAddedTax).toBe(fenToYuan(tax.totals.vatFen));

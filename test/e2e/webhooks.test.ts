@@ -40,6 +40,8 @@ describe.each(databases())('webhooks on %s', (kind) => {
     const { id: webhookId, secret } = reg.json() as { id: number; secret: string };
     failFirst = 2;
     const f = makeFlow(DEMO_PARTIES, { mode: '9610', seed: 4242 });
+    // A payment follows its order.
+    expect((await p.request('POST', '/api/v1/messages', { key: p.key('ebp'), body: wrapMessage('CEB311Message', [f.order], DEMO_PARTIES.ebp) })).status).toBe(202);
     const sent = await p.request('POST', '/api/v1/messages', { key: p.key('payment'), body: wrapMessage('CEB411Message', [f.payment], DEMO_PARTIES.payment) });
     expect(sent.status).toBe(202);
 

@@ -1,6 +1,7 @@
 /** The messages and declarations tables. The hot path writes whole batches in one transaction. */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/index.ts';
+import type { AppError } from '../../platform/errors.ts';
 
 export interface NewMessage {
   enterpriseId: number;
@@ -13,8 +14,28 @@ export interface NewMessage {
   encoding: string;
   copMsgId: string;
   senderDxpId: string;
-  records: Array<{ seq: number; guid: string; corrKey: string; fields: string }>;
+  records: Array<{ seq: number; guid: string; corrKey: string; refKey: string | null; fields: string }>;
 }
+
+/** What ingest asks of the modules downstream, inside the batch's transaction. */
+export interface IngestHooks {
+  /** Conflicts with what is already stored (duplicates…): a refused message stores nothing. */
+  admit(trx: Transaction<Database>, items: NewMessage[]): Promise<Map<NewMessage, AppError>>;
+  /** Messages that wait (for matching) instead of going to customs at once. */
+  holds(item: NewMessage): boolean;
+  /** Hands the stored messages on: to the outbox, or to the matching queue when held. */
+  route(trx: Transaction<Database>, stored: StoredForRouting[], now: number): Promise<void>;
+}
+
+export interface StoredForRouting {
+  message: StoredMessage;
+  item: NewMessage;
+  /** Declaration ids of the records, by seq. */
+  declarationIds: number[];
+  held: boolean;
+}
+
+export type BatchOutcome = { message: StoredMessage; created: boolean } | { error: AppError };
 
 /** What receipt correlation needs to know of a declaration. */
 export interface DeclarationRef {
@@ -24,10 +45,19 @@ export interface DeclarationRef {
   status: string;
   message_type: string;
   corr_key: string;
+  ref_key: string | null;
   invt_no: string | null;
 }
 
-const REF_COLUMNS = ['id', 'message_id', 'enterprise_id', 'status', 'message_type', 'corr_key', 'invt_no'] as const;
+const REF_COLUMNS = ['id', 'message_id', 'enterprise_id', 'status', 'message_type', 'corr_key', 'ref_key', 'invt_no'] as const;
+
+/** A stored document as matching and conflict checks read it. */
+export interface DocumentRow extends DeclarationRef {
+  return_status: string | null;
+  return_info: string | null;
+  fields: string;
+  updated_at: number;
+}
 
 export interface MessageBytes {
   id: number;
@@ -82,9 +112,10 @@ export class DeclarationsRepository {
 
   /**
    * Stores a batch: messages already present (same idempotency key) are returned as they are,
-   * new ones are inserted with their records and one outbox row each, all in one transaction.
+   * refused ones (conflicts) store nothing, new ones are inserted with their records and routed
+   * (outbox, or held for matching), all in one transaction.
    */
-  async storeBatch(items: NewMessage[], now: number, enqueue: (trx: Transaction<Database>, messageIds: number[], now: number) => Promise<void>): Promise<Array<{ message: StoredMessage; created: boolean }>> {
+  async storeBatch(items: NewMessage[], now: number, hooks: IngestHooks): Promise<BatchOutcome[]> {
     return this.db.transaction().execute(async (trx) => {
       const keys = [...new Set(items.map((i) => i.idemKey))];
       const existing = new Map<string, StoredMessage>();
@@ -92,13 +123,15 @@ export class DeclarationsRepository {
         const rows = await trx.selectFrom('messages').select([...MESSAGE_COLUMNS, 'idem_key']).where('idem_key', 'in', part).execute();
         for (const r of rows) existing.set(r.idem_key, toStored(r));
       }
-      const fresh: NewMessage[] = [];
+      const candidates: NewMessage[] = [];
       const seen = new Set<string>();
       for (const i of items) {
         if (existing.has(i.idemKey) || seen.has(i.idemKey)) continue;
         seen.add(i.idemKey);
-        fresh.push(i);
+        candidates.push(i);
       }
+      const refused = await hooks.admit(trx, candidates);
+      const fresh = candidates.filter((m) => !refused.has(m));
       const created = new Map<string, StoredMessage>();
       for (const part of chunks(fresh, 200)) {
         const rows = await trx
@@ -113,7 +146,7 @@ export class DeclarationsRepository {
             ceb: m.ceb,
             encoding: m.encoding,
             record_count: m.records.length,
-            status: 'accepted',
+            status: hooks.holds(m) ? 'awaiting-documents' : 'accepted',
             cop_msg_id: m.copMsgId,
             sender_dxp_id: m.senderDxpId,
             received_at: now,
@@ -131,18 +164,40 @@ export class DeclarationsRepository {
           message_type: m.messageType,
           guid: r.guid,
           corr_key: r.corrKey,
-          status: 'accepted',
+          ref_key: r.refKey,
+          status: stored.status,
           fields: r.fields,
           updated_at: now,
         }));
       });
-      for (const part of chunks(decl)) await trx.insertInto('declarations').values(part).execute();
-      await enqueue(trx, fresh.map((m) => created.get(m.idemKey)!.id), now);
-      return items.map((i) => {
+      const ids = new Map<number, number[]>();
+      for (const part of chunks(decl)) {
+        for (const r of await trx.insertInto('declarations').values(part).returning(['id', 'message_id', 'seq']).execute()) {
+          const list = ids.get(r.message_id) ?? [];
+          list[r.seq] = r.id;
+          ids.set(r.message_id, list);
+        }
+      }
+      await hooks.route(
+        trx,
+        fresh.map((item) => {
+          const message = created.get(item.idemKey)!;
+          return { message, item, declarationIds: ids.get(message.id) ?? [], held: message.status === 'awaiting-documents' };
+        }),
+        now,
+      );
+      return items.map((i): BatchOutcome => {
+        const error = refused.get(i);
+        if (error) return { error };
         const fromBefore = existing.get(i.idemKey);
         return fromBefore ? { message: fromBefore, created: false } : { message: created.get(i.idemKey)!, created: seen.delete(i.idemKey) };
       });
     });
+  }
+
+  async messageIn(trx: Kysely<Database>, id: number): Promise<StoredMessage | null> {
+    const r = await trx.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', id).executeTakeFirst();
+    return r ? toStored(r) : null;
   }
 
   async message(id: number): Promise<StoredMessage | null> {
@@ -176,7 +231,13 @@ export class DeclarationsRepository {
   async markForwarded(trx: Kysely<Database>, messageIds: number[], now: number): Promise<void> {
     if (!messageIds.length) return;
     await trx.updateTable('messages').set({ status: 'forwarded', forwarded_at: now }).where('id', 'in', messageIds).execute();
-    await trx.updateTable('declarations').set({ status: 'forwarded', updated_at: now }).where('message_id', 'in', messageIds).where('status', '=', 'accepted').execute();
+    await trx.updateTable('declarations').set({ status: 'forwarded', updated_at: now }).where('message_id', 'in', messageIds).where('status', 'in', ['accepted', 'matched']).execute();
+  }
+
+  /** Sets the status of a message and of all its records that are still before customs. */
+  async setMessageStatus(trx: Kysely<Database>, messageId: number, status: string, now: number): Promise<void> {
+    await trx.updateTable('messages').set({ status }).where('id', '=', messageId).execute();
+    await trx.updateTable('declarations').set({ status, updated_at: now }).where('message_id', '=', messageId).where('status', 'in', ['awaiting-documents', 'accepted', 'matched']).execute();
   }
 
   async markFailed(messageId: number, status: string): Promise<void> {
@@ -192,6 +253,33 @@ export class DeclarationsRepository {
     return out;
   }
 
+  /** Records of one message type found by a key column, newest first. */
+  async documents(trx: Kysely<Database>, messageType: string, column: 'corr_key' | 'ref_key' | 'invt_no', keys: string[]): Promise<DocumentRow[]> {
+    const out: DocumentRow[] = [];
+    for (const part of chunks([...new Set(keys)])) {
+      if (!part.length) continue;
+      out.push(
+        ...(await trx
+          .selectFrom('declarations')
+          .select([...REF_COLUMNS, 'return_status', 'return_info', 'fields', 'updated_at'])
+          .where('message_type', '=', messageType)
+          .where(column, 'in', part)
+          .orderBy('id', 'desc')
+          .execute()),
+      );
+    }
+    return out;
+  }
+
+  async recordsOf(trx: Kysely<Database>, messageId: number): Promise<DocumentRow[]> {
+    return trx
+      .selectFrom('declarations')
+      .select([...REF_COLUMNS, 'return_status', 'return_info', 'fields', 'updated_at'])
+      .where('message_id', '=', messageId)
+      .orderBy('seq')
+      .execute();
+  }
+
   async byInvtNos(trx: Kysely<Database>, invtNos: string[]): Promise<DeclarationRef[]> {
     const out: DeclarationRef[] = [];
     for (const part of chunks([...new Set(invtNos)])) {
@@ -204,7 +292,7 @@ export class DeclarationsRepository {
     return trx
       .selectFrom('declarations as d')
       .innerJoin('messages as m', 'm.id', 'd.message_id')
-      .select(['d.id', 'd.message_id', 'd.enterprise_id', 'd.status', 'd.message_type', 'd.corr_key', 'd.invt_no'])
+      .select(['d.id', 'd.message_id', 'd.enterprise_id', 'd.status', 'd.message_type', 'd.corr_key', 'd.ref_key', 'd.invt_no'])
       .where('m.cop_msg_id', '=', copMsgId)
       .orderBy('d.seq')
       .execute();

@@ -1,19 +1,28 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.ts';
 import { GroupCommit } from '../../platform/group-commit.ts';
 import { AppError } from '../../platform/errors.ts';
-import type { DeclarationsRepository, MessageBytes, NewMessage, StoredMessage } from './declarations.repository.ts';
+import type { BatchOutcome, DeclarationRef, DeclarationsRepository, IngestHooks, MessageBytes, NewMessage, StoredMessage } from './declarations.repository.ts';
 import { buildDxpMsg, CUSTOMS_IMPORT_DXP_ID } from '../../ceb/index.ts';
 import type { Sender } from './ingest.ts';
 import type { Cpu } from '../../platform/cpu-pool.ts';
 import { advance, statusFromReturn, type RecordStatus } from './status.ts';
 
 export interface ReceiptUpdate {
-  declaration: { id: number; status: string };
+  declaration: DeclarationRef;
   returnStatus: string;
   returnInfo: string;
   preNo?: string;
   invtNo?: string;
+}
+
+/** A record whose lifecycle moved, for the modules that act on it (quotas at release…). */
+export interface StatusChange {
+  declaration: DeclarationRef;
+  from: RecordStatus;
+  to: RecordStatus;
+  returnStatus: string;
+  returnInfo: string;
 }
 
 export interface IngestResult {
@@ -21,21 +30,19 @@ export interface IngestResult {
   message: StoredMessage;
 }
 
-/** How accepted messages get queued for forwarding: the gateway's outbox, in the same transaction. */
-export type Enqueue = (trx: Transaction<Database>, messageIds: number[], now: number) => Promise<void>;
 
 export class DeclarationsService {
-  private readonly commit: GroupCommit<NewMessage, IngestResult>;
+  private readonly commit: GroupCommit<NewMessage, BatchOutcome>;
   private readonly listeners: Array<() => void> = [];
 
   constructor(
     private readonly repo: DeclarationsRepository,
-    enqueue: Enqueue,
+    hooks: IngestHooks,
     private readonly cpu: Cpu,
   ) {
     this.commit = new GroupCommit(async (items) => {
-      const out = await this.repo.storeBatch(items, Date.now(), enqueue);
-      if (out.some((o) => o.created)) for (const l of this.listeners) l();
+      const out = await this.repo.storeBatch(items, Date.now(), hooks);
+      if (out.some((o) => 'created' in o && o.created)) for (const l of this.listeners) l();
       return out;
     });
   }
@@ -45,10 +52,17 @@ export class DeclarationsService {
     this.listeners.push(listener);
   }
 
+  /** Validates a message without storing it (pre-check). */
+  async read(sender: Sender, body: Buffer, format: 'xml' | 'json'): Promise<NewMessage> {
+    const read = await this.cpu.run<Omit<NewMessage, 'body'>>('readMessage', { id: sender.id, code: sender.code, dxpId: sender.dxpId }, body, format);
+    return { ...read, body, ceb: read.ceb ? Buffer.from(read.ceb.buffer, read.ceb.byteOffset, read.ceb.byteLength) : null };
+  }
+
   /** Validates and durably stores one message; resolves only after the commit. */
   async ingest(sender: Sender, body: Buffer, format: 'xml' | 'json'): Promise<IngestResult> {
-    const read = await this.cpu.run<Omit<NewMessage, 'body'>>('readMessage', { id: sender.id, code: sender.code, dxpId: sender.dxpId }, body, format);
-    return this.commit.submit({ ...read, body, ceb: read.ceb ? Buffer.from(read.ceb.buffer, read.ceb.byteOffset, read.ceb.byteLength) : null });
+    const out = await this.commit.submit(await this.read(sender, body, format));
+    if ('error' in out) throw out.error;
+    return out;
   }
 
   drain() {
@@ -92,6 +106,10 @@ export class DeclarationsService {
     return this.repo.markForwarded(trx, messageIds, now);
   }
 
+  setMessageStatus(trx: Kysely<Database>, messageId: number, status: string, now: number) {
+    return this.repo.setMessageStatus(trx, messageId, status, now);
+  }
+
   markFailed(messageId: number) {
     return this.repo.markFailed(messageId, 'failed');
   }
@@ -104,6 +122,19 @@ export class DeclarationsService {
     return this.repo.byInvtNos(trx, invtNos);
   }
 
+  /** Records of one message type by key, newest first (matching and conflict checks). */
+  documents(trx: Kysely<Database>, messageType: string, column: 'corr_key' | 'ref_key' | 'invt_no', keys: string[]) {
+    return this.repo.documents(trx, messageType, column, keys);
+  }
+
+  recordsOf(trx: Kysely<Database>, messageId: number) {
+    return this.repo.recordsOf(trx, messageId);
+  }
+
+  messageIn(trx: Kysely<Database>, id: number) {
+    return this.repo.messageIn(trx, id);
+  }
+
   findByCopMsgId(trx: Kysely<Database>, copMsgId: string) {
     return this.repo.byCopMsgId(trx, copMsgId);
   }
@@ -113,10 +144,10 @@ export class DeclarationsService {
    * (monotonic lifecycle), the latest returnStatus/returnInfo and the numbers customs assigned
    * are kept. One UPDATE per record, however many receipts it got in the batch.
    */
-  async applyReceipts(trx: Kysely<Database>, updates: ReceiptUpdate[]): Promise<void> {
-    const byRecord = new Map<number, { status: RecordStatus; moved: boolean; returnStatus: string; returnInfo: string; preNo?: string; invtNo?: string }>();
+  async applyReceipts(trx: Kysely<Database>, updates: ReceiptUpdate[]): Promise<StatusChange[]> {
+    const byRecord = new Map<number, { ref: DeclarationRef; status: RecordStatus; moved: boolean; returnStatus: string; returnInfo: string; preNo?: string; invtNo?: string }>();
     for (const u of updates) {
-      const cur = byRecord.get(u.declaration.id) ?? { status: u.declaration.status as RecordStatus, moved: false, returnStatus: '', returnInfo: '' };
+      const cur = byRecord.get(u.declaration.id) ?? { ref: u.declaration, status: u.declaration.status as RecordStatus, moved: false, returnStatus: '', returnInfo: '' };
       const next = statusFromReturn(u.returnStatus);
       const moved = next ? advance(cur.status, next) : null;
       if (moved) {
@@ -130,9 +161,12 @@ export class DeclarationsService {
       byRecord.set(u.declaration.id, cur);
     }
     const now = Date.now();
+    const changes: StatusChange[] = [];
     for (const [id, r] of byRecord) {
       await this.repo.updateFromReceipt(trx, id, { status: r.moved ? r.status : undefined, returnStatus: r.returnStatus, returnInfo: r.returnInfo, preNo: r.preNo, invtNo: r.invtNo }, now);
+      if (r.moved) changes.push({ declaration: { ...r.ref, invt_no: r.invtNo ?? r.ref.invt_no }, from: r.ref.status as RecordStatus, to: r.status, returnStatus: r.returnStatus, returnInfo: r.returnInfo });
     }
+    return changes;
   }
 
 }

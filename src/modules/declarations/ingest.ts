@@ -14,6 +14,8 @@ import {
   openEnvelope,
   parseDocument,
   records,
+  str,
+  type CebNode,
   type Issue,
   type MessageDef,
   type ParsedDocument,
@@ -110,8 +112,14 @@ export function readMessage(sender: Sender, body: Buffer, format: 'xml' | 'json'
     encoding: doc.encoding,
     copMsgId: crypto.randomUUID(),
     senderDxpId: sender.dxpId,
-    records: recs.map((r) => ({ seq: r.seq, guid: r.guid, corrKey: declarationKey(doc.root, r.head), fields: JSON.stringify(r.node) })),
+    records: recs.map((r) => ({ seq: r.seq, guid: r.guid, corrKey: declarationKey(doc.root, r.head), refKey: orderRef(doc.root, r.head), fields: JSON.stringify(r.node) })),
   };
+}
+
+/** The order a payment or an inventory belongs to: the key 三单比对 finds documents by. */
+function orderRef(messageType: string, head: CebNode): string | null {
+  if (messageType !== 'CEB411Message' && messageType !== 'CEB621Message') return null;
+  return `order|${str(head.ebpCode)}|${str(head.orderNo)}`;
 }
 
 /** JSON form: `{ "CEB311Message": { "guid": …, "version": …, "Order": [ … ], "BaseTransfer": { … } } }`. */

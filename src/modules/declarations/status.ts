@@ -3,6 +3,8 @@
  * Monotonic: a late or repeated receipt never moves a record back, and final states stay final.
  */
 export type RecordStatus =
+  | 'awaiting-documents' // an inventory held until its order, payment and waybill are in customs
+  | 'matched' // 三单比对 passed, quota and stock reserved, queued to customs
   | 'accepted' // stored by the platform, queued to customs
   | 'forwarded' // handed to the customs transport
   | 'staged' // 1 电子口岸已暂存
@@ -20,6 +22,8 @@ export type RecordStatus =
   | 'rejected'; // 100 海关退单, or a negative processing error
 
 const RANK: Record<RecordStatus, number> = {
+  'awaiting-documents': 0,
+  matched: 0,
   accepted: 0,
   forwarded: 1,
   staged: 2,

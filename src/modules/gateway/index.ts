@@ -1,4 +1,4 @@
-/** Customs gateway: the outbox, the forwarder and the transports (sandbox, folder, HTTP). */
+/** Customs gateway: the outbox, the forwarder and the transports (sandbox, folder, HTTP, AMQP). */
 import type { Kysely } from 'kysely';
 import type { Config } from '../../config/index.ts';
 import type { Database } from '../../db/index.ts';
@@ -7,6 +7,7 @@ import { Forwarder, type ForwarderOptions } from './forwarder.ts';
 import { OutboxRepository } from './outbox.repository.ts';
 import { SandboxWorker } from './sandbox/index.ts';
 import type { CustomsTransport } from './transport.ts';
+import { AmqpTransport } from './transports/amqp.ts';
 import { FolderTransport } from './transports/folder.ts';
 import { HttpTransport } from './transports/http.ts';
 
@@ -16,6 +17,8 @@ export { OutboxRepository } from './outbox.repository.ts';
 export { SandboxCustoms, SandboxWorker } from './sandbox/index.ts';
 export { FolderTransport } from './transports/folder.ts';
 export { HttpTransport } from './transports/http.ts';
+export { AmqpTransport } from './transports/amqp.ts';
+export { customsRoutes } from './customs.routes.ts';
 
 type Log = ForwarderOptions['log'];
 
@@ -30,9 +33,9 @@ export function createTransport(config: Config, log: Log): CustomsTransport {
     case 'folder':
       return new FolderTransport({ outDir: config.folder.outDir, inDir: config.folder.inDir, log });
     case 'http':
-      return new HttpTransport({ url: config.httpTransport.url! });
+      return new HttpTransport({ url: config.httpTransport.url!, token: config.customsToken });
     case 'amqp':
-      throw new Error('SILKGATE_TRANSPORT=amqp is not available in this version; use sandbox, folder or http');
+      return new AmqpTransport({ url: config.amqp.url!, sendQueue: config.amqp.sendQueue, receiveQueue: config.amqp.receiveQueue, log });
   }
 }
 

@@ -9,6 +9,7 @@ import { WebhooksService } from './webhooks.service.ts';
 
 export { ReceiptsService, receiptView } from './receipts.service.ts';
 export { readReceipt, ReceiptInputError } from './read.ts';
+export type { ReadReceipt } from './read.ts';
 export { WebhooksService, signPayload, verifySignature, SIGNATURE_HEADER, DELIVERY_HEADER } from './webhooks.service.ts';
 export { receiptsRoutes } from './receipts.routes.ts';
 

@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.ts';
 import { GroupCommit } from '../../platform/group-commit.ts';
-import type { DeclarationRef, DeclarationsService, ReceiptUpdate } from '../declarations/index.ts';
+import type { DeclarationRef, DeclarationsService, ReceiptUpdate, StatusChange } from '../declarations/index.ts';
 import type { Cpu } from '../../platform/cpu-pool.ts';
 import { ReceiptInputError, type ReadItem, type ReadReceipt } from './read.ts';
 import type { NewReceipt, ReceiptRow, ReceiptsRepository } from './receipts.repository.ts';
@@ -23,7 +23,8 @@ export interface ReceiptIngestResult {
 type Job = ReadReceipt;
 
 export class ReceiptsService {
-  private readonly listeners: Array<() => void> = [];
+  private readonly listeners: Array<(changes: StatusChange[]) => void> = [];
+  private readonly appliers: Array<(trx: Kysely<Database>, changes: StatusChange[]) => Promise<void>> = [];
   /** Receipts arriving together are stored together, in arrival order, in one transaction. */
   private readonly commit = new GroupCommit<Job, ReceiptIngestResult>((jobs) => this.store(jobs));
 
@@ -35,8 +36,14 @@ export class ReceiptsService {
     private readonly cpu: Cpu,
   ) {}
 
-  onStored(listener: () => void) {
+  /** After a batch of receipts is committed, with the records whose lifecycle moved. */
+  onStored(listener: (changes: StatusChange[]) => void) {
     this.listeners.push(listener);
+  }
+
+  /** Inside the receipts' transaction: act on lifecycle changes atomically with them (quotas, stock). */
+  onApplied(applier: (trx: Kysely<Database>, changes: StatusChange[]) => Promise<void>) {
+    this.appliers.push(applier);
   }
 
   /** Accepts a receipt as customs sends it: a DxpMsg/DxpMsgSv envelope or a bare CEB receipt. */
@@ -57,55 +64,61 @@ export class ReceiptsService {
    * already correlates the tax bill that follows it.
    */
   private async store(jobs: Job[]): Promise<ReceiptIngestResult[]> {
-    const now = Date.now();
-    const results = await this.db.transaction().execute(async (trx) => {
-      const items = jobs.flatMap((job, j) => job.items.map((item) => ({ job: j, item })));
-      const keyed = new Map<string, DeclarationRef>();
-      for (const d of await this.declarations.findByKeys(trx, items.flatMap(({ item }) => (item.lookup.kind === 'keys' ? item.lookup.keys : [])))) {
-        const k = `${d.message_type}|${d.corr_key}`;
-        if ((keyed.get(k)?.id ?? 0) < d.id) keyed.set(k, d);
-      }
-      const byInvt = new Map<string, DeclarationRef>();
-      for (const d of await this.declarations.findInventories(trx, items.flatMap(({ item }) => (item.lookup.kind === 'invtNo' && item.lookup.invtNo ? [item.lookup.invtNo] : [])))) {
-        if ((byInvt.get(d.invt_no!)?.id ?? 0) < d.id) byInvt.set(d.invt_no!, d);
-      }
-
-      const out = jobs.map((job) => ({ messageType: job.messageType, stored: 0, duplicates: 0, uncorrelated: 0 }));
-      const rows: Array<NewReceipt & { job: number; target: DeclarationRef | null; item: ReadItem }> = [];
-      const seen = new Set<string>();
-      for (const { job, item } of items) {
-        const targets = await this.targets(trx, item, keyed, byInvt);
-        if (!targets.length) out[job].uncorrelated++;
-        for (const t of targets.length ? targets : [null]) {
-          const digest = targets.length > 1 ? `${item.digest}:${t!.id}` : item.digest;
-          if (seen.has(digest)) continue;
-          seen.add(digest);
-          rows.push({ job, target: t, item, digest, enterpriseId: t?.enterprise_id ?? null, messageId: t?.message_id ?? null, declarationId: t?.id ?? null, messageType: item.messageType, returnStatus: item.returnStatus, returnInfo: item.returnInfo, returnTime: item.returnTime, xml: item.xml });
-          // The invtNo customs just assigned identifies the inventory for the rest of the batch.
-          if (t && item.invtNo) byInvt.set(item.invtNo, t);
-        }
-      }
-
-      const ids = await this.repo.insertMany(trx, rows, now);
-      const updates: ReceiptUpdate[] = [];
-      const hooks: Array<{ enterpriseId: number; receiptId: number }> = [];
-      for (const r of rows) {
-        const id = ids.get(r.digest);
-        if (id === undefined) {
-          out[r.job].duplicates++;
-          continue;
-        }
-        out[r.job].stored++;
-        if (!r.target) continue;
-        if (r.item.drivesStatus) updates.push({ declaration: r.target, returnStatus: r.returnStatus, returnInfo: r.returnInfo, preNo: r.item.preNo, invtNo: r.item.invtNo });
-        hooks.push({ enterpriseId: r.target.enterprise_id, receiptId: id });
-      }
-      await this.declarations.applyReceipts(trx, updates);
-      await this.webhooks.enqueue(trx, hooks, now);
-      return out;
-    });
-    if (results.some((r) => r.stored)) for (const l of this.listeners) l();
+    const { results, changes } = await this.db.transaction().execute((trx) => this.storeIn(trx, jobs, Date.now()));
+    if (results.some((r) => r.stored)) for (const l of this.listeners) l(changes);
     return results;
+  }
+
+  /**
+   * Stores receipts in the caller's transaction (the platform's own refusals are stored with
+   * the state change that caused them). Callers other than ingest run the listeners themselves.
+   */
+  async storeIn(trx: Kysely<Database>, jobs: Job[], now: number): Promise<{ results: ReceiptIngestResult[]; changes: StatusChange[] }> {
+    const items = jobs.flatMap((job, j) => job.items.map((item) => ({ job: j, item })));
+    const keyed = new Map<string, DeclarationRef>();
+    for (const d of await this.declarations.findByKeys(trx, items.flatMap(({ item }) => (item.lookup.kind === 'keys' ? item.lookup.keys : [])))) {
+      const k = `${d.message_type}|${d.corr_key}`;
+      if ((keyed.get(k)?.id ?? 0) < d.id) keyed.set(k, d);
+    }
+    const byInvt = new Map<string, DeclarationRef>();
+    for (const d of await this.declarations.findInventories(trx, items.flatMap(({ item }) => (item.lookup.kind === 'invtNo' && item.lookup.invtNo ? [item.lookup.invtNo] : [])))) {
+      if ((byInvt.get(d.invt_no!)?.id ?? 0) < d.id) byInvt.set(d.invt_no!, d);
+    }
+
+    const out = jobs.map((job) => ({ messageType: job.messageType, stored: 0, duplicates: 0, uncorrelated: 0 }));
+    const rows: Array<NewReceipt & { job: number; target: DeclarationRef | null; item: ReadItem }> = [];
+    const seen = new Set<string>();
+    for (const { job, item } of items) {
+      const targets = await this.targets(trx, item, keyed, byInvt);
+      if (!targets.length) out[job].uncorrelated++;
+      for (const t of targets.length ? targets : [null]) {
+        const digest = targets.length > 1 ? `${item.digest}:${t!.id}` : item.digest;
+        if (seen.has(digest)) continue;
+        seen.add(digest);
+        rows.push({ job, target: t, item, digest, enterpriseId: t?.enterprise_id ?? null, messageId: t?.message_id ?? null, declarationId: t?.id ?? null, messageType: item.messageType, returnStatus: item.returnStatus, returnInfo: item.returnInfo, returnTime: item.returnTime, xml: item.xml });
+        // The invtNo customs just assigned identifies the inventory for the rest of the batch.
+        if (t && item.invtNo) byInvt.set(item.invtNo, t);
+      }
+    }
+
+    const ids = await this.repo.insertMany(trx, rows, now);
+    const updates: ReceiptUpdate[] = [];
+    const hooks: Array<{ enterpriseId: number; receiptId: number }> = [];
+    for (const r of rows) {
+      const id = ids.get(r.digest);
+      if (id === undefined) {
+        out[r.job].duplicates++;
+        continue;
+      }
+      out[r.job].stored++;
+      if (!r.target) continue;
+      if (r.item.drivesStatus) updates.push({ declaration: r.target, returnStatus: r.returnStatus, returnInfo: r.returnInfo, preNo: r.item.preNo, invtNo: r.item.invtNo });
+      hooks.push({ enterpriseId: r.target.enterprise_id, receiptId: id });
+    }
+    const changes = await this.declarations.applyReceipts(trx, updates);
+    for (const a of this.appliers) await a(trx, changes);
+    await this.webhooks.enqueue(trx, hooks, now);
+    return { results: out, changes };
   }
 
   private async targets(trx: Kysely<Database>, item: ReadItem, keyed: Map<string, DeclarationRef>, byInvt: Map<string, DeclarationRef>): Promise<DeclarationRef[]> {

@@ -82,15 +82,18 @@ export function returnInfo(declType: string, status: string, recordGuid: string,
   }
 }
 
-/** One …Return node for a declaration record. `guid` is the e-port's id of the record, stable across its receipts. */
-export function returnNode(declType: string, head: CebNode, status: string, at: { guid: string; recordGuid: string; returnTime: string; ids: RecordIds }): CebNode {
+/**
+ * One …Return node for a declaration record. `guid` is the e-port's id of the record, stable
+ * across its receipts; `info` replaces the usual returnInfo (a refusal's reason).
+ */
+export function returnNode(declType: string, head: CebNode, status: string, at: { guid: string; recordGuid: string; returnTime: string; ids: RecordIds; info?: string }): CebNode {
   const receiptType = RECEIPT_OF[declType];
   const node: CebNode = { guid: at.guid };
   for (const f of ECHO[receiptType]) if (str(head[f])) node[f] = str(head[f]);
   for (const [k, v] of Object.entries(at.ids)) if (v) node[k] = v;
   node.returnStatus = status;
   node.returnTime = at.returnTime;
-  node.returnInfo = returnInfo(declType, status, at.recordGuid, head, at.ids);
+  node.returnInfo = at.info ?? returnInfo(declType, status, at.recordGuid, head, at.ids);
   return fit(childDef(MESSAGES[receiptType].element, recordElementName(MESSAGES[receiptType])), node, receiptType);
 }
 

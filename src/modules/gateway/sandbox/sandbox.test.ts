@@ -76,15 +76,18 @@ function envelope(ceb: string | Buffer, msgType: string, copMsgId = `cop-${proce
 }
 
 /** The first `count` records of an official sample, edited. */
-function fixture(code: string, edit: (head: CebNode, i: number) => void, count = 1): string {
+function fixture(code: string, edit: (head: CebNode, i: number, record: CebNode) => void, count = 1): string {
   const r = parseDocument(sample(code));
   if (!r.ok) throw new Error('sample does not parse');
   const name = recordElementName(r.doc.def);
   const all = r.doc.body[name];
   const list = structuredClone((Array.isArray(all) ? all : [all]).slice(0, count)) as CebNode[];
-  list.forEach((rec, i) => edit(headOf(rec), i));
+  list.forEach((rec, i) => edit(headOf(rec), i, rec));
   return buildDocument(r.doc.def, { ...r.doc.body, [name]: list }, { prefix: 'ceb' });
 }
+
+/** Bonded (1210) inventories are released without an arrival list; the official sample's are 9610. */
+const bonded = (h: CebNode) => void (h.tradeMode = '1210');
 
 const statuses = (docs: Got[]) => docs.map((d) => d.nodes.map((n) => str(n.returnStatus)));
 /** returnStatus sequence per value of a key field, across all receipts of a type. */
@@ -110,13 +113,17 @@ function expectValid(got: Got[]) {
 async function coreSequence(db: Db) {
   const { sandbox, waitFor } = await harness(db);
   const sent = [];
+  // The sample inventories (9610) name parcels L…007 and L…008: the arrival list names them too.
+  const arrival = fixture('711', (_h, _i, rec) => {
+    rec.DeliveryList = ['L201603081138007', 'L201603081138008'].map((logisticsNo, k) => ({ gnum: String(k + 1), logisticsNo }));
+  });
   for (const code of ['311', '411', '511', '513', '621', '623', '625', '711']) {
-    sent.push(envelope(sample(code), `CEB${code}Message`));
+    sent.push(envelope(code === '711' ? arrival : sample(code), `CEB${code}Message`));
     await sandbox.send(sent[sent.length - 1]);
   }
   await sandbox.send(sent[4]); // a retried CopMsgId schedules nothing new
-  const got = await waitFor(21);
-  expect(got).toHaveLength(21);
+  const got = await waitFor(19);
+  expect(got).toHaveLength(19);
   const of = (t: string) => got.filter((g) => g.type === t);
   const each = (n: number, seqs: string[]) => seqs.map((s) => Array(n).fill(s));
   expect(statuses(of('CEB312Message'))).toEqual(each(6, ['2', '120']));
@@ -124,8 +131,9 @@ async function coreSequence(db: Db) {
   expect(statuses(of('CEB512Message'))).toEqual(each(6, ['2', '120']));
   expect(statuses(of('CEB514Message'))).toEqual(each(10, ['2', '399']));
   expect(statuses(of('CEB622Message'))).toEqual(each(10, ['2', '120', '800', '899']));
-  expect(statuses(of('CEB624Message'))).toEqual(each(10, ['2', '120', '399']));
-  expect(statuses(of('CEB626Message'))).toEqual(each(10, ['2', '120', '399']));
+  // The samples cancel and return inventories this customs never took in.
+  expect(statuses(of('CEB624Message'))).toEqual(each(10, ['2', '100']));
+  expect(statuses(of('CEB626Message'))).toEqual(each(10, ['2', '100']));
   expect(statuses(of('CEB712Message'))).toEqual(each(1, ['2', '399']));
 
   const order = of('CEB312Message')[0].nodes[0];
@@ -174,13 +182,13 @@ async function coreSequence(db: Db) {
   expect(expected.totals.vatFen).toBe(6661); // 457.50 × 9.1 % + 274.50 × 9.1 %
 
   // Cancel / return / arrival echo what the tables require.
-  const cancel = of('CEB624Message')[2].nodes[0];
+  const cancel = of('CEB624Message')[1].nodes[0];
   expect(cancel).toMatchObject({ copNo: 'NBBH20160308001', preNo: 'B20160308000000001', invtNo: '150201613031520001' });
-  expect(cancel.returnInfo).toBe('[Code:2300;Desc:审核通过],撤单申请审核通过,清单[150201613031520001]已成功撤单');
-  const refund = of('CEB626Message')[2].nodes[0];
+  expect(cancel.returnInfo).toBe('[Code:1300;Desc:审核不通过],清单[150201613031520001]不存在');
+  const refund = of('CEB626Message')[1].nodes[0];
   expect(refund.preNo).toMatch(/^T\d{17}$/);
   expect(refund.invtNo).toBeUndefined(); // the sample's invtNo has 17 characters: not echoed
-  expect(refund.returnInfo).toBe('[Code:2300;Desc:审核通过],退货申请审核通过');
+  expect(refund.returnInfo).toBe('[Code:1300;Desc:审核不通过],清单[15003213300400111]不存在');
   expect(of('CEB712Message')[1].nodes[0]).toMatchObject({ copNo: 'NBBH20160308005', preNo: 'B20160308000000005', rkdNo: '010220160308000005' });
   expectValid(got);
 }
@@ -200,6 +208,7 @@ describe('SandboxCustoms — scenarios', () => {
     fixture('621', (h) => {
       h.copNo = copNo;
       h.orderNo = orderNo;
+      bonded(h);
     });
 
   it('drives inventories through review, inspection, rejection and negative codes', async () => {
@@ -246,7 +255,10 @@ describe('SandboxCustoms — scenarios', () => {
 
   it('answers each record of a mixed message on its own path, grouped per step', async () => {
     const { sandbox, waitFor } = await harness(await sqliteDb());
-    const mixed = fixture('621', (h, i) => void (h.copNo = ['PLAIN-A', 'REVIEW-B', 'REJECT-C'][i]), 3);
+    const mixed = fixture('621', (h, i) => {
+      h.copNo = ['PLAIN-A', 'REVIEW-B', 'REJECT-C'][i];
+      bonded(h);
+    }, 3);
     await sandbox.send(envelope(mixed, 'CEB621Message'));
     const got = await waitFor(5 + 2);
     expect(byKey(got, 'CEB622Message', 'copNo')).toEqual({
@@ -318,7 +330,10 @@ describe('SandboxCustoms — transport behaviour', () => {
   it('is idempotent on CopMsgId: the same message twice yields one sequence', async () => {
     const db = await sqliteDb();
     const { sandbox, waitFor } = await harness(db);
-    const msg = envelope(fixture('621', (h) => void (h.copNo = 'ONCE-1')), 'CEB621Message');
+    const msg = envelope(fixture('621', (h) => {
+      h.copNo = 'ONCE-1';
+      bonded(h);
+    }), 'CEB621Message');
     await Promise.all([sandbox.send(msg), sandbox.send(msg)]);
     await sandbox.send(msg);
     const got = await waitFor(5, 100);
@@ -364,8 +379,13 @@ describe('SandboxCustoms — transport behaviour', () => {
 
   it('numbers preNo and invtNo from shared counters across messages', async () => {
     const { sandbox, waitFor } = await harness(await sqliteDb());
-    await sandbox.send(envelope(fixture('621', (h, i) => void (h.copNo = `SER-${i}`), 2), 'CEB621Message'));
-    await sandbox.send(envelope(fixture('621', (h) => void (h.copNo = 'SER-9')), 'CEB621Message'));
+    const numbered = (copNo: (i: number) => string, count: number) =>
+      fixture('621', (h, i) => {
+        h.copNo = copNo(i);
+        bonded(h);
+      }, count);
+    await sandbox.send(envelope(numbered((i) => `SER-${i}`, 2), 'CEB621Message'));
+    await sandbox.send(envelope(numbered(() => 'SER-9', 1), 'CEB621Message'));
     const got = await waitFor(4 + 1 + 4 + 1);
     const entered = got.filter((g) => g.type === 'CEB622Message').flatMap((g) => g.nodes).filter((n) => n.returnStatus === '120');
     expect(entered.map((n) => [n.copNo, str(n.preNo).slice(-9), str(n.invtNo).slice(-9)])).toEqual([
@@ -373,5 +393,232 @@ describe('SandboxCustoms — transport behaviour', () => {
       ['SER-1', '000000002', '000000002'],
       ['SER-9', '000000003', '000000003'],
     ]);
+  });
+});
+
+// --- arrival (9610), cancel and return: rules that span messages --------------------------------
+
+/** An inventory of the official sample: 9610 (direct purchase) unless told, for parcel `parcel`. */
+const parcelInventory = (copNo: string, parcel: string, mode: '9610' | '1210' = '9610') =>
+  envelope(
+    fixture('621', (h) => {
+      h.copNo = copNo;
+      h.orderNo = `order-${copNo}`;
+      h.logisticsNo = parcel;
+      h.tradeMode = mode;
+    }),
+    'CEB621Message',
+  );
+/** A CEB711 arrival list naming `parcels`. */
+const arrivalList = (copNo: string, parcels: string[]) =>
+  envelope(
+    fixture('711', (h, _i, rec) => {
+      h.copNo = copNo;
+      rec.DeliveryList = parcels.map((logisticsNo, k) => ({ gnum: String(k + 1), logisticsNo }));
+    }),
+    'CEB711Message',
+  );
+const cancelOf = (copNo: string, invtNo: string) =>
+  envelope(
+    fixture('623', (h) => {
+      h.copNo = copNo;
+      h.invtNo = invtNo;
+    }),
+    'CEB623Message',
+  );
+/** A CEB625 for `lines` ([gnum, qty]) of the sample inventory (gnum 1 qty 100, gnum 2 qty 200). */
+const returnOf = (copNo: string, invtNo: string, lines: Array<[string, string]>) =>
+  envelope(
+    fixture('625', (h, _i, rec) => {
+      h.copNo = copNo;
+      h.invtNo = invtNo;
+      rec.InvtRefundList = lines.map(([gnum, qty]) => ({ gnum, gcode: '8541401000', gname: '小米盒子', qty, unit: '007' }));
+    }),
+    'CEB625Message',
+  );
+/** The invtNo customs gave the inventory `copNo` (first seen on its 120). */
+const invtNoOf = (got: Got[], copNo: string) =>
+  str(got.filter((g) => g.type === 'CEB622Message').flatMap((g) => g.nodes).find((n) => n.copNo === copNo && n.invtNo)?.invtNo);
+const infoOf = (got: Got[], type: string, copNo: string, status: string) =>
+  str(got.filter((g) => g.type === type).flatMap((g) => g.nodes).find((n) => n.copNo === copNo && n.returnStatus === status)?.returnInfo);
+const states = async (db: Db) =>
+  Object.fromEntries((await db.kysely.selectFrom('sandbox_inventories').select(['cop_no', 'state']).execute()).map((r) => [r.cop_no, r.state]));
+
+async function arrivalGating(db: Db) {
+  const { sandbox, got, waitFor } = await harness(db);
+  await sandbox.send(parcelInventory('W-1', 'PARCEL-A'));
+  await sandbox.send(parcelInventory('REVIEW-W', 'PARCEL-R'));
+  await sandbox.send(parcelInventory('INSPECT-W', 'PARCEL-I'));
+  await sandbox.send(parcelInventory('B-1', 'PARCEL-B', '1210'));
+  await sandbox.send(arrivalList('ARR-E', ['PARCEL-E'])); // the parcel arrives before its inventory
+  await sandbox.send(parcelInventory('E-1', 'PARCEL-E'));
+  await waitFor(2 + 3 + 2 + 5 + 2 + 5);
+  expect(byKey(got, 'CEB622Message', 'copNo')).toEqual({
+    'W-1': ['2', '120'],
+    'REVIEW-W': ['2', '120', '300'], // manual review is on the documents; release waits for the parcel
+    'INSPECT-W': ['2', '120'], // inspection needs the parcel
+    'B-1': ['2', '120', '800', '899'], // 1210: bonded goods are already in the zone
+    'E-1': ['2', '120', '800', '899'],
+  });
+  expect(await states(db)).toEqual({ 'W-1': 'waiting', 'REVIEW-W': 'waiting', 'INSPECT-W': 'waiting', 'B-1': 'cleared', 'E-1': 'cleared' });
+
+  // One arrival list releases every inventory waiting for its parcels.
+  await sandbox.send(arrivalList('ARR-2', ['PARCEL-A', 'PARCEL-R', 'PARCEL-I', 'PARCEL-UNKNOWN']));
+  await waitFor(19 + 8);
+  expect(got).toHaveLength(27);
+  expect(byKey(got, 'CEB622Message', 'copNo')).toEqual({
+    'W-1': ['2', '120', '800', '899'],
+    'REVIEW-W': ['2', '120', '300', '800', '899'],
+    'INSPECT-W': ['2', '120', '500', '800', '899'],
+    'B-1': ['2', '120', '800', '899'],
+    'E-1': ['2', '120', '800', '899'],
+  });
+  expect(byKey(got, 'CEB712Message', 'copNo')).toEqual({ 'ARR-E': ['2', '399'], 'ARR-2': ['2', '399'] });
+  const released = got.filter((g) => g.type === 'CEB622Message').flatMap((g) => g.nodes).filter((n) => n.returnStatus === '800');
+  for (const n of released) expect(n.invtNo).toBe(invtNoOf(got, str(n.copNo)));
+  const taxed = got.filter((g) => g.type === 'CEB816Message').flatMap((g) => g.nodes.map((t) => str((t.TaxHeadRd as CebNode).invtNo)));
+  expect(taxed.sort()).toEqual(released.map((n) => str(n.invtNo)).sort());
+  expect(Object.values(await states(db))).toEqual(Array(5).fill('cleared'));
+  expectValid(got);
+}
+
+describe('SandboxCustoms — arrival of 9610 parcels (CEB711)', () => {
+  it('releases a 9610 inventory only once an arrival list names its parcel, in either order (SQLite)', async () => {
+    await arrivalGating(await sqliteDb());
+  });
+
+  it.skipIf(pgUrl === null)('releases a 9610 inventory only once an arrival list names its parcel, in either order (PostgreSQL)', async () => {
+    await arrivalGating(await postgresDb(pgUrl as string));
+  });
+
+  it('plans the release in the transaction that records the arrival, so a restart keeps it', async () => {
+    const db = await sqliteDb();
+    const clock = 1_750_000_000_000;
+    const before = new SandboxCustoms({ db: db.kysely, delayMs: 100, log: quiet, now: () => clock });
+    await before.send(parcelInventory('D-1', 'PARCEL-D'));
+    await before.send(arrivalList('ARR-D', ['PARCEL-D']));
+    const rows = await db.kysely.selectFrom('sandbox_events').select(['due_at', 'payload']).orderBy('id').execute();
+    const planned = rows.map((r) => {
+      const outer = parseDocument(Buffer.from(r.payload));
+      if (!outer.ok) throw new Error('event payload does not parse');
+      return [openEnvelope(outer.doc).msgType, r.due_at - clock];
+    });
+    expect(planned).toEqual([
+      ['CEB622Message', 100], // the inventory: 2, 120, then nothing
+      ['CEB622Message', 200],
+      ['CEB712Message', 100], // the arrival list: 2, 399 …
+      ['CEB712Message', 200],
+      ['CEB622Message', 300], // … and the release, one step after the inventory's 120
+      ['CEB816Message', 300],
+      ['CEB622Message', 800], // 899
+    ]);
+    const { waitFor } = await harness(db);
+    const got = await waitFor(7);
+    expect(byKey(got, 'CEB622Message', 'copNo')).toEqual({ 'D-1': ['2', '120', '800', '899'] });
+    expectValid(got);
+  });
+
+  it.skipIf(pgUrl === null)('never strands an inventory when it and its arrival list are accepted concurrently (PostgreSQL)', async () => {
+    const db = await postgresDb(pgUrl as string);
+    const a = new SandboxCustoms({ db: db.kysely, delayMs: 1, log: quiet });
+    const b = new SandboxCustoms({ db: db.kysely, delayMs: 1, log: quiet });
+    for (let k = 0; k < 20; k++) await Promise.all([a.send(parcelInventory(`RACE-${k}`, `PARCEL-RACE-${k}`)), b.send(arrivalList(`ARR-RACE-${k}`, [`PARCEL-RACE-${k}`]))]);
+    expect(Object.values(await states(db))).toEqual(Array(20).fill('cleared'));
+  });
+});
+
+async function cancels(db: Db) {
+  const { sandbox, got, waitFor } = await harness(db);
+  await sandbox.send(parcelInventory('C-1', 'PARCEL-C1', '1210'));
+  await sandbox.send(parcelInventory('C-2', 'PARCEL-C2')); // 9610, still waiting for its parcel
+  await waitFor(5 + 2);
+  const [c1, c2] = [invtNoOf(got, 'C-1'), invtNoOf(got, 'C-2')];
+  const unknown = `${c1.slice(0, 9)}999999999`;
+  await sandbox.send(cancelOf('X-C-1', c1));
+  await sandbox.send(cancelOf('X-UNKNOWN', unknown));
+  await sandbox.send(cancelOf('X-C-2', c2));
+  await sandbox.send(cancelOf('X-AGAIN', c1));
+  await sandbox.send(arrivalList('ARR-C2', ['PARCEL-C2'])); // too late: C-2 was cancelled
+  await waitFor(7 + 3 + 2 + 3 + 1 + 2);
+  expect(got).toHaveLength(18);
+  expect(byKey(got, 'CEB624Message', 'copNo')).toEqual({ 'X-C-1': ['2', '120', '399'], 'X-UNKNOWN': ['2', '100'], 'X-C-2': ['2', '120', '399'], 'X-AGAIN': ['-623004'] });
+  expect(infoOf(got, 'CEB624Message', 'X-C-1', '399')).toBe(`[Code:2300;Desc:审核通过],撤单申请审核通过,清单[${c1}]已成功撤单`);
+  expect(infoOf(got, 'CEB624Message', 'X-UNKNOWN', '100')).toBe(`[Code:1300;Desc:审核不通过],清单[${unknown}]不存在`);
+  expect(infoOf(got, 'CEB624Message', 'X-AGAIN', '-623004')).toBe(`撤销申请单报文处理失败，清单[${c1}]已撤单，不能重复撤单`);
+  expect(byKey(got, 'CEB622Message', 'copNo')['C-2']).toEqual(['2', '120']);
+  expect(got.filter((g) => g.type === 'CEB816Message').flatMap((g) => g.nodes)).toHaveLength(1); // C-1 only
+  expect(await states(db)).toEqual({ 'C-1': 'cancelled', 'C-2': 'cancelled' });
+  expectValid(got);
+}
+
+/** Returns on a clock the test moves: releases happen at T0, the returns days later. */
+async function returns(db: Db) {
+  let clock = Date.parse('2026-03-02T02:00:00Z');
+  const { sandbox, got, waitFor } = await harness(db, { now: () => clock });
+  const settle = async (n: number) => {
+    clock += 1000; // everything sent so far falls due
+    return waitFor(n);
+  };
+  for (const copNo of ['R-1', 'R-2', 'R-3']) await sandbox.send(parcelInventory(copNo, `PARCEL-${copNo}`, '1210'));
+  await sandbox.send(parcelInventory('R-4', 'PARCEL-R-4')); // 9610, never arrives
+  await settle(3 * 5 + 2);
+  const [r1, r2, r3, r4] = ['R-1', 'R-2', 'R-3', 'R-4'].map((c) => invtNoOf(got, c));
+  const unknown = `${r1.slice(0, 9)}999999999`;
+
+  clock += 86_400_000; // a day after the release
+  await sandbox.send(returnOf('T-EARLY', r4, [['1', '1']]));
+  await sandbox.send(returnOf('T-OK', r1, [['1', '100'], ['2', '50']]));
+  await sandbox.send(returnOf('T-MORE', r2, [['2', '150'], ['2', '50.5']]));
+  await sandbox.send(returnOf('T-GNUM', r3, [['3', '1']]));
+  await sandbox.send(returnOf('T-NONE', unknown, [['1', '1']]));
+  await sandbox.send(returnOf('T-AGAIN', r1, [['1', '1']]));
+  await sandbox.send(cancelOf('X-RETURNED', r1));
+  await settle(17 + 2 + 3 + 2 + 2 + 2 + 2 + 1);
+  clock += 28 * 86_400_000; // 29 days after the release: still in time
+  await sandbox.send(returnOf('T-IN-TIME', r3, [['2', '200']]));
+  clock += 2 * 86_400_000; // 31 days after the release
+  await sandbox.send(returnOf('T-LATE', r2, [['1', '1']]));
+  await settle(31 + 3 + 2);
+  expect(got).toHaveLength(36);
+
+  expect(byKey(got, 'CEB626Message', 'copNo')).toEqual({
+    'T-EARLY': ['2', '100'],
+    'T-OK': ['2', '120', '399'],
+    'T-MORE': ['2', '100'],
+    'T-GNUM': ['2', '100'],
+    'T-NONE': ['2', '100'],
+    'T-AGAIN': ['2', '100'],
+    'T-IN-TIME': ['2', '120', '399'],
+    'T-LATE': ['2', '100'],
+  });
+  const why = (copNo: string) => infoOf(got, 'CEB626Message', copNo, '100');
+  expect(why('T-EARLY')).toBe(`[Code:1300;Desc:审核不通过],清单[${r4}]未放行，不能退货`);
+  expect(why('T-MORE')).toBe('[Code:1300;Desc:审核不通过],第2项退货数量200.5大于申报数量200');
+  expect(why('T-GNUM')).toBe(`[Code:1300;Desc:审核不通过],清单[${r3}]没有第3项商品`);
+  expect(why('T-NONE')).toBe(`[Code:1300;Desc:审核不通过],清单[${unknown}]不存在`);
+  expect(why('T-AGAIN')).toBe(`[Code:1300;Desc:审核不通过],清单[${r1}]已退货，不能重复退货`);
+  expect(why('T-LATE')).toBe(`[Code:1300;Desc:审核不通过],清单[${r2}]超过退货期限（放行后30日）`);
+  expect(infoOf(got, 'CEB626Message', 'T-OK', '399')).toBe('[Code:2300;Desc:审核通过],退货申请审核通过');
+  expect(got.filter((g) => g.type === 'CEB626Message').flatMap((g) => g.nodes).find((n) => n.copNo === 'T-OK')!.invtNo).toBe(r1);
+  expect(byKey(got, 'CEB624Message', 'copNo')).toEqual({ 'X-RETURNED': ['-623010'] });
+  expect(await states(db)).toEqual({ 'R-1': 'returned', 'R-2': 'cleared', 'R-3': 'returned', 'R-4': 'waiting' });
+  expectValid(got);
+}
+
+describe('SandboxCustoms — cancel (CEB623) and return (CEB625)', () => {
+  it('cancels only an inventory it holds, once (SQLite)', async () => {
+    await cancels(await sqliteDb());
+  });
+
+  it.skipIf(pgUrl === null)('cancels only an inventory it holds, once (PostgreSQL)', async () => {
+    await cancels(await postgresDb(pgUrl as string));
+  });
+
+  it('accepts a return only after release, within 30 days, up to the declared quantities (SQLite)', async () => {
+    await returns(await sqliteDb());
+  });
+
+  it.skipIf(pgUrl === null)('accepts a return only after release, within 30 days, up to the declared quantities (PostgreSQL)', async () => {
+    await returns(await postgresDb(pgUrl as string));
   });
 });

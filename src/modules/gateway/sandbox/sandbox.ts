@@ -4,7 +4,8 @@
  *
  * Everything it promises is in the database, so receipts survive a restart: a send commits the
  * CopMsgId (idempotency) and all its future receipts in one transaction; a poll loop delivers
- * receipts once due.
+ * receipts once due. Receipts that wait for another message (a 9610 release waits for the
+ * arrival list naming its parcel) are planned in the transaction that accepts that message.
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
@@ -18,6 +19,8 @@ import { RECEIPT_OF, loadScenarios, pickScenario, statusSequence, stepFactor, st
 import type { Scenario, ScenarioRule } from './scenarios.ts';
 import { formatReturnNode, receiptDocument, returnNode, taxNode } from './receipts.ts';
 import type { RecordIds } from './receipts.ts';
+import { AFTER_ARRIVAL, cancelInventory, holdInventory, listOf, parcelArrived, recordArrivals, releaseWaiting, returnInventory } from './rules.ts';
+import type { RecordPath, Refusal, WaitingInventory } from './rules.ts';
 
 export interface SandboxOptions {
   db: Kysely<Database>;
@@ -43,6 +46,8 @@ interface Step {
   type: string;
   /** Within one instant: the receipt first, then the tax bill it caused. */
   rank: number;
+  /** DXP id the receipt goes to. */
+  receiver: string;
   node: CebNode;
 }
 
@@ -144,49 +149,112 @@ export class SandboxCustoms implements CustomsTransport {
       info: `${unreadable ? '报文格式错误' : '报文校验不通过'}：${issues.map((i) => `${i.path || '(document)'} [${i.rule}] expected ${i.expected}, got ${i.actual}`).join('；')}`,
       returnTime: cstTime17(new Date(due)),
     });
-    return [this.event(env, 'CEB900Message', [node], due, now)];
+    return [this.event(env.senderId, 'CEB900Message', [node], due, now)];
   }
 
-  /** The receipts of every record, grouped into one document per instant and type. */
+  /** The receipts of every record, grouped into one document per instant, type and receiver. */
   private async plan(trx: Transaction<Database>, env: Envelope, doc: ParsedDocument, recs: CebRecord[], scenarios: Scenario[], now: number): Promise<EventRow[]> {
     const type = doc.root;
     const ids = await this.assignIds(trx, type, recs, scenarios, now);
     const steps: Step[] = [];
-    recs.forEach((r, i) => {
+    const arrived: string[] = [];
+    for (let i = 0; i < recs.length; i++) {
+      const r = recs[i];
       const seq = statusSequence(type, scenarios[i]);
-      const factor = stepFactor(scenarios[i]);
-      const eportGuid = randomUUID();
-      const entered = seq.indexOf('120');
-      let due = now;
-      seq.forEach((status, k) => {
-        due += stepsBefore(status) * this.delayMs * factor;
-        const returnTime = cstTime17(new Date(due));
-        // An inventory has no invtNo until customs has taken it in (120).
-        const own: RecordIds = type === 'CEB621Message' && (entered < 0 || k < entered) ? { ...ids[i], invtNo: undefined } : ids[i];
-        steps.push({ due, type: RECEIPT_OF[type], rank: 0, node: returnNode(type, r.head, status, { guid: eportGuid, recordGuid: r.guid, returnTime, ids: own }) });
-        if (type === 'CEB621Message' && status === '800') {
-          const bill = this.taxBill(r, ids[i].invtNo!, returnTime);
-          if (bill) steps.push({ due, type: 'CEB816Message', rank: 1, node: bill });
-        }
-      });
-    });
-    steps.sort((a, b) => a.due - b.due || a.rank - b.rank);
+      const path: RecordPath = { receiver: env.senderId, head: r.head, ids: ids[i], eportGuid: randomUUID(), recordGuid: r.guid, scenario: scenarios[i] };
+      // Scripted outcomes (REJECT, NEG, SILENT) skip the rules; the normal paths go through them.
+      const checked = seq.includes('399');
+      if (type === 'CEB621Message') {
+        await this.inventory(trx, { ...path, list: listOf(r.node, 'InventoryList') }, seq, now, steps);
+      } else if (checked && (type === 'CEB623Message' || type === 'CEB625Message')) {
+        const invtNo = str(r.head.invtNo);
+        const refusal = type === 'CEB623Message' ? await cancelInventory(trx, invtNo) : await returnInventory(trx, invtNo, listOf(r.node, 'InvtRefundList'), now);
+        this.refusable(type, path, seq, refusal, now, steps);
+      } else {
+        this.walk(type, path, seq, now, steps);
+        if (checked && type === 'CEB711Message') arrived.push(...listOf(r.node, 'DeliveryList').map((l) => str(l.logisticsNo)));
+      }
+    }
+    if (arrived.length) for (const w of await recordArrivals(trx, arrived, now)) await this.release(trx, w, now, steps);
+
+    steps.sort((a, b) => a.due - b.due || a.rank - b.rank || (a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0));
     const rows: EventRow[] = [];
     for (let s = 0; s < steps.length; ) {
+      const first = steps[s];
       let e = s;
-      while (e < steps.length && e - s < MAX_RETURNS_PER_DOC && steps[e].due === steps[s].due && steps[e].type === steps[s].type) e++;
-      rows.push(this.event(env, steps[s].type, steps.slice(s, e).map((x) => x.node), steps[s].due, now));
+      while (e < steps.length && e - s < MAX_RETURNS_PER_DOC && steps[e].due === first.due && steps[e].type === first.type && steps[e].receiver === first.receiver) e++;
+      rows.push(this.event(first.receiver, first.type, steps.slice(s, e).map((x) => x.node), first.due, now));
       s = e;
     }
     return rows;
   }
 
-  private taxBill(r: CebRecord, invtNo: string, returnTime: string): CebNode | null {
-    const lines = r.node.InventoryList;
+  /**
+   * An inventory customs takes in (120) is held for cancels and returns. A 9610 inventory whose
+   * parcel has not arrived stops before its inspection or release; the rest is kept with it.
+   */
+  private async inventory(trx: Transaction<Database>, path: RecordPath, seq: string[], now: number, steps: Step[]): Promise<void> {
+    const entered = seq.indexOf('120');
+    const invtNo = path.ids.invtNo;
+    if (entered < 0 || !invtNo) {
+      this.walk('CEB621Message', path, seq, now, steps, { invtFrom: Infinity });
+      return;
+    }
+    const head = path.head;
+    const logisticsNo = str(head.logisticsNo);
+    const tradeMode = str(head.tradeMode);
+    const gated = tradeMode === '9610' && !(await parcelArrived(trx, logisticsNo));
+    const split = gated ? seq.findIndex((s, k) => k > entered && AFTER_ARRIVAL.has(s)) : -1;
+    const dues = this.walk('CEB621Message', path, split < 0 ? seq : seq.slice(0, split), now, steps, { invtFrom: entered });
+    const pending = split < 0 ? null : { ...path, rest: seq.slice(split), after: Math.max(...dues.values()) };
+    await holdInventory(trx, { invtNo, copNo: path.ids.copNo ?? '', logisticsNo, tradeMode, list: path.list ?? [], releasedAt: dues.get('800') ?? null, pending }, now);
+  }
+
+  /** The parcel of a waiting inventory arrived: the rest of its path, from now (or after its last receipt). */
+  private async release(trx: Transaction<Database>, w: WaitingInventory, now: number, steps: Step[]): Promise<void> {
+    const mine: Step[] = [];
+    const dues = this.walk('CEB621Message', w.pending, w.pending.rest, Math.max(now, w.pending.after), mine);
+    if (await releaseWaiting(trx, w.invtNo, dues.get('800') ?? null)) steps.push(...mine);
+  }
+
+  /** A cancel or return: its normal path when approved, else 2 → 100 with the reason, or a single negative receipt. */
+  private refusable(type: string, path: RecordPath, seq: string[], refusal: Refusal | null, now: number, steps: Step[]): void {
+    if (!refusal) {
+      this.walk(type, path, seq, now, steps);
+      return;
+    }
+    const refused = refusal.status === '100' ? ['2', '100'] : [refusal.status];
+    this.walk(type, path, refused, now, steps, { info: { [refusal.status]: refusal.info } });
+  }
+
+  /**
+   * Plans one record's receipts for `seq`, one step apart after `start` (plus the tax bill at
+   * 800); returns the due time of each status. Statuses before index `invtFrom` carry no invtNo.
+   */
+  private walk(type: string, p: RecordPath, seq: string[], start: number, steps: Step[], opts: { invtFrom?: number; info?: Readonly<Record<string, string>> } = {}): Map<string, number> {
+    const factor = stepFactor(p.scenario);
+    const dues = new Map<string, number>();
+    let due = start;
+    seq.forEach((status, k) => {
+      due += stepsBefore(status) * this.delayMs * factor;
+      dues.set(status, due);
+      const returnTime = cstTime17(new Date(due));
+      const ids = k < (opts.invtFrom ?? 0) ? { ...p.ids, invtNo: undefined } : p.ids;
+      const node = returnNode(type, p.head, status, { guid: p.eportGuid, recordGuid: p.recordGuid, returnTime, ids, info: opts.info?.[status] });
+      steps.push({ due, type: RECEIPT_OF[type], rank: 0, receiver: p.receiver, node });
+      if (type === 'CEB621Message' && status === '800') {
+        const bill = this.taxBill(p, returnTime);
+        if (bill) steps.push({ due, type: 'CEB816Message', rank: 1, receiver: p.receiver, node: bill });
+      }
+    });
+    return dues;
+  }
+
+  private taxBill(p: RecordPath, returnTime: string): CebNode | null {
     try {
-      return taxNode(r.head, (Array.isArray(lines) ? lines : [lines]) as CebNode[], invtNo, returnTime);
+      return taxNode(p.head, p.list ?? [], p.ids.invtNo!, returnTime);
     } catch (err) {
-      this.log.warn({ err: (err as Error).message, guid: r.guid }, 'sandbox customs: no tax bill for this inventory');
+      this.log.warn({ err: (err as Error).message, guid: p.recordGuid }, 'sandbox customs: no tax bill for this inventory');
       return null;
     }
   }
@@ -236,12 +304,12 @@ export class SandboxCustoms implements CustomsTransport {
     return out;
   }
 
-  private event(env: Envelope, type: string, nodes: CebNode[], due: number, now: number): EventRow {
+  private event(receiver: string, type: string, nodes: CebNode[], due: number, now: number): EventRow {
     const xml = receiptDocument(type, nodes);
     const payload = buildDxpMsg({
       copMsgId: randomUUID(),
       senderId: CUSTOMS_IMPORT_DXP_ID,
-      receiverId: env.senderId,
+      receiverId: receiver,
       msgType: type,
       data: Buffer.from(xml, 'utf8'),
       createdAt: new Date(due),

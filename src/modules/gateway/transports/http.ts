@@ -1,7 +1,9 @@
 /**
- * HTTP gateway: POSTs each DxpMsg to the configured customs endpoint. Any non-2xx answer or
- * network error is a failed attempt (the outbox retries). Receipts come back through the
- * platform's own inbound endpoint (POST /api/v1/customs/receipts).
+ * HTTP gateway: POSTs each DxpMsg to the configured customs endpoint (SILKGATE_CUSTOMS_URL), with
+ * `x-cop-msg-id` for the other side to deduplicate retries on and, when SILKGATE_CUSTOMS_TOKEN is
+ * set, `Authorization: Bearer <token>`. Any non-2xx answer, network error or timeout is a failed
+ * attempt (the outbox retries with the same envelope). Receipts come back through the platform's
+ * own inbound endpoint, POST /api/v1/customs/receipts (customs.routes.ts).
  */
 import type { CustomsTransport, OutboundMessage } from '../transport.ts';
 

@@ -1,0 +1,330 @@
+/**
+ * Clearance before customs. An inventory (CEB621) is held until its order, payment and waybill
+ * have been taken in by customs (120); then it is matched (三单比对), its lines checked against
+ * the positive list, its tax computed, and the buyer's quota and (1210) the bonded stock
+ * reserved — all or nothing. A message that passes goes to the outbox; one that fails, or whose
+ * documents never come before the deadline, is refused with a receipt naming every reason.
+ * A signed message travels whole, so one failing inventory holds back the whole message.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import { MESSAGES, buildDocument, type CebNode } from '../../ceb/index.ts';
+import type { Database } from '../../db/index.ts';
+import type { DeclarationsService, DocumentRow, NewMessage, StatusChange, StoredForRouting } from '../declarations/index.ts';
+import type { ReadReceipt } from '../receipts/index.ts';
+import type { TaxRate } from '../tax/index.ts';
+import { cstTime17 } from '../../platform/time.ts';
+import type { AppError } from '../../platform/errors.ts';
+import { CODES } from './codes.ts';
+import { randomUUID } from 'node:crypto';
+import type { ClearanceRepository, Wait } from './clearance.repository.ts';
+import { DEFAULT_CONFLICT_SETTINGS, findConflicts, type ConflictSettings } from './conflicts.ts';
+import { assess, type Assessment } from './assess.ts';
+import type { RuleId } from './rules.ts';
+
+export interface ClearancePorts {
+  rateOf(gcode: string): TaxRate;
+  onPositiveList(gcode: string): boolean;
+  quotas: {
+    reserve(trx: Kysely<Database>, input: { declarationId: number; idNumber: string; year: number; amountFen: number; singleItemOverLimit?: boolean }): Promise<{ ok: true } | { ok: false; code: string; message: string }>;
+    consume(trx: Kysely<Database>, declarationId: number): Promise<unknown>;
+    release(trx: Kysely<Database>, declarationId: number): Promise<unknown>;
+  };
+  stock: {
+    reserve(trx: Kysely<Database>, declarationId: number, lines: Array<{ emsNo: string; itemRecordNo: string; qty: string }>): Promise<{ ok: true } | { ok: false; shortages: Array<{ emsNo: string; itemRecordNo: string; requested: string; available: string }> }>;
+    consume(trx: Kysely<Database>, declarationId: number): Promise<unknown>;
+    release(trx: Kysely<Database>, declarationId: number): Promise<unknown>;
+  };
+  enqueue(trx: Transaction<Database>, messageIds: number[], now: number): Promise<void>;
+  storeReceipts(trx: Kysely<Database>, receipts: ReadReceipt[], now: number): Promise<unknown>;
+  readReceipt(bytes: Uint8Array): ReadReceipt;
+  /** After a message was released to the outbox. */
+  forwarded(): void;
+}
+
+export interface ClearanceSettings extends ConflictSettings {
+  /** How long an inventory waits for its documents before it is refused, ms. */
+  deadlineMs: number;
+  rulesOff: ReadonlySet<RuleId>;
+  sweepMs: number;
+  log: { warn(o: object, m: string): void; error(o: object, m: string): void };
+}
+
+export const DEFAULT_SETTINGS: Omit<ClearanceSettings, 'log'> = { ...DEFAULT_CONFLICT_SETTINGS, deadlineMs: 24 * 3600 * 1000, rulesOff: new Set(), sweepMs: 5000 };
+
+const s = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+type Refusal = Extract<Assessment, { kind: 'refused' }>;
+
+export class ClearanceService {
+  private queue = new Set<number>();
+  private running: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly repo: ClearanceRepository,
+    private readonly declarations: DeclarationsService,
+    private readonly ports: ClearancePorts,
+    private readonly settings: ClearanceSettings,
+  ) {}
+
+  // --- ingest hooks ---------------------------------------------------------------------------
+
+  admit(trx: Kysely<Database>, items: NewMessage[]): Promise<Map<NewMessage, AppError>> {
+    return findConflicts(trx, this.declarations, (t, ids) => this.repo.releaseTimes(t, ids), items, this.settings);
+  }
+
+  holds(item: NewMessage): boolean {
+    return item.messageType === 'CEB621Message';
+  }
+
+  /** Held inventories wait for matching; everything else goes to the outbox. */
+  async route(trx: Transaction<Database>, stored: StoredForRouting[], now: number): Promise<void> {
+    const direct = stored.filter((x) => !x.held).map((x) => x.message.id);
+    if (direct.length) await this.ports.enqueue(trx, direct, now);
+    const waits = stored.filter((x) => x.held).flatMap((x) =>
+      x.item.records.map((r) => {
+        const head = headOf(JSON.parse(r.fields) as CebNode);
+        return {
+          declaration_id: x.declarationIds[r.seq],
+          message_id: x.message.id,
+          order_key: r.refKey!,
+          payment_key: r.refKey!,
+          waybill_key: `logistics|${s(head.logisticsCode)}|${s(head.logisticsNo)}`,
+          deadline_at: now + this.settings.deadlineMs,
+        };
+      }),
+    );
+    if (waits.length) {
+      await this.repo.add(trx, waits, now);
+      // Matched after the commit: the documents may all be there already.
+      const ids = [...new Set(waits.map((w) => w.message_id))];
+      setImmediate(() => this.schedule(ids));
+    }
+  }
+
+  // --- receipts hooks -------------------------------------------------------------------------
+
+  /** Inside the receipts' transaction: quotas and stock follow the inventory's lifecycle. */
+  async applied(trx: Kysely<Database>, changes: StatusChange[]): Promise<void> {
+    const now = this.settings.now();
+    for (const c of changes) {
+      const d = c.declaration;
+      if (d.message_type === 'CEB621Message') {
+        // 800 and 899 may arrive in one batch: the record moves straight to closed.
+        const releasedNow = (c.to === 'released' || c.to === 'closed') && c.from !== 'released' && c.from !== 'closed';
+        if (releasedNow) {
+          await this.ports.quotas.consume(trx, d.id);
+          await this.ports.stock.consume(trx, d.id);
+          await this.repo.released(trx, [d.id], now);
+        } else if (c.to === 'rejected' || c.to === 'returned') {
+          await this.ports.quotas.release(trx, d.id);
+          await this.ports.stock.release(trx, d.id);
+        }
+      } else if ((d.message_type === 'CEB623Message' || d.message_type === 'CEB625Message') && c.to === 'concluded') {
+        // An approved cancel or return gives the buyer's quota (and bonded stock) back.
+        const [req] = await this.declarations.documents(trx, d.message_type, 'corr_key', [d.corr_key]);
+        const invtNo = req ? s(headOf(JSON.parse(req.fields) as CebNode).invtNo) : '';
+        for (const inv of invtNo ? await this.declarations.documents(trx, 'CEB621Message', 'invt_no', [invtNo]) : []) {
+          await this.ports.quotas.release(trx, inv.id);
+          await this.ports.stock.release(trx, inv.id);
+        }
+      }
+    }
+  }
+
+  /** After receipts are committed: inventories waiting on a document that moved are looked at again. */
+  documentsChanged(changes: StatusChange[]): void {
+    const keys = { order: [] as string[], payment: [] as string[], waybill: [] as string[] };
+    for (const c of changes) {
+      const d = c.declaration;
+      if (d.message_type === 'CEB311Message') keys.order.push(d.corr_key);
+      else if (d.message_type === 'CEB411Message' && d.ref_key) keys.payment.push(d.ref_key);
+      else if (d.message_type === 'CEB511Message') keys.waybill.push(d.corr_key);
+    }
+    if (keys.order.length + keys.payment.length + keys.waybill.length === 0) return;
+    void this.repo.waitingOn(keys).then(
+      (ids) => this.schedule(ids),
+      (err) => this.settings.log.error({ err }, 'clearance: could not find waiting inventories'),
+    );
+  }
+
+  // --- evaluation -----------------------------------------------------------------------------
+
+  start(): void {
+    this.stopped = false;
+    const sweep = async () => {
+      try {
+        const ids = await this.repo.waitingMessages(this.settings.now());
+        if (this.stopped) return;
+        this.schedule(ids);
+      } catch (err) {
+        if (!this.stopped) this.settings.log.error({ err }, 'clearance sweep failed');
+      }
+      if (this.stopped) return;
+      this.timer = setTimeout(() => void sweep(), this.settings.sweepMs);
+      this.timer.unref();
+    };
+    // At start-up every waiting inventory is looked at once: a trigger may have been lost in a crash.
+    void this.repo.waitingMessages().then((ids) => !this.stopped && this.schedule(ids), () => undefined);
+    this.timer = setTimeout(() => void sweep(), this.settings.sweepMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.queue.clear();
+    await this.running;
+  }
+
+  /** Evaluations run one message at a time, so two triggers never settle one message twice. */
+  schedule(messageIds: number[]): void {
+    if (this.stopped) return;
+    for (const id of messageIds) this.queue.add(id);
+    if (this.running || !this.queue.size) return;
+    this.running = (async () => {
+      while (this.queue.size) {
+        const [id] = this.queue;
+        this.queue.delete(id);
+        try {
+          await this.evaluate(id);
+        } catch (err) {
+          this.settings.log.error({ err, messageId: id }, 'clearance evaluation failed');
+        }
+      }
+      this.running = null;
+    })();
+  }
+
+  /** Waits until nothing is queued (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async evaluate(messageId: number): Promise<'waiting' | 'matched' | 'refused' | 'none'> {
+    let forwarded = false;
+    const outcome = await this.db.transaction().execute(async (trx) => {
+      const waits = (await this.repo.ofMessage(trx, messageId)).filter((w) => w.state === 'waiting');
+      if (!waits.length) return 'none' as const;
+      const now = this.settings.now();
+      const records = await this.declarations.recordsOf(trx, messageId);
+      const docs = await this.documents(trx, waits);
+      const results: Assessment[] = [];
+      for (const w of waits) {
+        const rec = records.find((r) => r.id === w.declaration_id)!;
+        results.push(assess(rec, w, docs, now, this.settings, this.ports));
+      }
+      if (results.some((r) => r.kind === 'waiting')) return 'waiting' as const;
+      const failed: Refusal[] = results.filter((r): r is Refusal => r.kind === 'refused');
+      if (!failed.length) {
+        const reserved = await this.reserve(trx, waits, results);
+        if (reserved === true) {
+          await this.repo.settle(trx, waits.map((w) => w.declaration_id), 'matched', new Map(results.map((r, i) => [waits[i].declaration_id, JSON.stringify(r.kind === 'matched' ? { tax: r.tax, warnings: r.warnings } : {})])), now);
+          await this.declarations.setMessageStatus(trx, messageId, 'matched', now);
+          await this.ports.enqueue(trx as Transaction<Database>, [messageId], now);
+          forwarded = true;
+          return 'matched' as const;
+        }
+        failed.push(...reserved);
+      }
+      await this.refuse(trx, messageId, waits, records, failed, now);
+      return 'refused' as const;
+    });
+    if (forwarded) this.ports.forwarded();
+    return outcome;
+  }
+
+  /** The order, payment and waybill of each waiting inventory (newest first per key). */
+  private async documents(trx: Kysely<Database>, waits: Wait[]) {
+    const pick = (rows: DocumentRow[], key: (d: DocumentRow) => string | null) => {
+      const m = new Map<string, DocumentRow>();
+      for (const d of rows) {
+        const k = key(d);
+        const cur = k ? m.get(k) : undefined;
+        // Prefer a live document over a rejected one, then the newest.
+        if (k && (!cur || (cur.status === 'rejected' && d.status !== 'rejected'))) m.set(k, d);
+      }
+      return m;
+    };
+    return {
+      orders: pick(await this.declarations.documents(trx, 'CEB311Message', 'corr_key', waits.map((w) => w.order_key)), (d) => d.corr_key),
+      payments: pick(await this.declarations.documents(trx, 'CEB411Message', 'ref_key', waits.map((w) => w.payment_key)), (d) => d.ref_key),
+      waybills: pick(await this.declarations.documents(trx, 'CEB511Message', 'corr_key', waits.map((w) => w.waybill_key)), (d) => d.corr_key),
+    };
+  }
+
+  /** Quotas, then bonded stock, for every inventory of the message; on any refusal, give back what was taken. */
+  private async reserve(trx: Kysely<Database>, waits: Wait[], results: Assessment[]): Promise<true | Refusal[]> {
+    const failed: Refusal[] = [];
+    const year = Number(cstTime17(new Date(this.settings.now())).slice(0, 4));
+    for (let i = 0; i < waits.length; i++) {
+      const r = results[i];
+      if (r.kind !== 'matched') continue;
+      const q = await this.ports.quotas.reserve(trx, { declarationId: waits[i].declaration_id, idNumber: r.buyerIdNumber, year, amountFen: r.tax.totals.dutiableFen, singleItemOverLimit: r.singleItemOverLimit });
+      if (!q.ok) {
+        failed.push({ kind: 'refused', declarationId: waits[i].declaration_id, code: q.code, reasons: [q.message] });
+        continue;
+      }
+      if (r.stockLines.length) {
+        const st = await this.ports.stock.reserve(trx, waits[i].declaration_id, r.stockLines);
+        if (!st.ok) {
+          failed.push({
+            kind: 'refused',
+            declarationId: waits[i].declaration_id,
+            code: CODES.stockShort,
+            reasons: st.shortages.map((x) => `保税库存不足: 账册[${x.emsNo}]料号[${x.itemRecordNo}]申报${x.requested}，可用${x.available} (bonded stock short: ${x.emsNo}/${x.itemRecordNo} requested ${x.requested}, available ${x.available})`),
+          });
+        }
+      }
+    }
+    if (!failed.length) return true;
+    for (const w of waits) {
+      await this.ports.quotas.release(trx, w.declaration_id);
+      await this.ports.stock.release(trx, w.declaration_id);
+    }
+    return failed;
+  }
+
+  /**
+   * Refuses the whole message: every failing inventory with its reasons, the others as held
+   * back. The refusal reaches the enterprise like any receipt (feed, webhooks): a CEB900 with
+   * the platform's code, for the message's CopMsgId.
+   */
+  private async refuse(trx: Kysely<Database>, messageId: number, waits: Wait[], records: DocumentRow[], failed: Refusal[], now: number): Promise<void> {
+    const message = await this.declarations.messageIn(trx, messageId);
+    const reasons = new Map<number, string>();
+    const lines: string[] = [];
+    for (const f of failed) {
+      const rec = records.find((r) => r.id === f.declarationId);
+      const label = rec ? `清单[${s(headOf(JSON.parse(rec.fields) as CebNode).copNo) || rec.corr_key}]` : `清单#${f.declarationId}`;
+      reasons.set(f.declarationId, JSON.stringify({ code: f.code, reasons: f.reasons }));
+      lines.push(`${label} [${f.code}] ${f.reasons.join('；')}`);
+    }
+    await this.repo.settle(trx, waits.map((w) => w.declaration_id), 'refused', reasons, now);
+    // One code for the message: the failures' own when they agree.
+    const code = failed.every((f) => f.code === failed[0].code) ? failed[0].code : CODES.mismatch;
+    const others = waits.length - failed.length;
+    const info = `${lines.join('\n')}${others > 0 ? `\n[${CODES.heldBack}] 同一报文中其他${others}票清单一并退回 (${others} other inventories of this message are held back with it)` : ''}`;
+    const xml = buildDocument(MESSAGES.CEB900Message, {
+      guid: randomUUID(),
+      version: '1.0',
+      MessageReturn: {
+        guid: randomUUID(),
+        returnStatus: code,
+        returnInfo: info.slice(0, 5000),
+        returnTime: cstTime17(new Date(now)),
+        oriCopMsgId: message!.copMsgId,
+        oriMessageType: 'CEB621Message',
+        oriBizMessage: '',
+      },
+    }, { prefix: null });
+    await this.ports.storeReceipts(trx, [this.ports.readReceipt(Buffer.from(xml))], now);
+    await this.declarations.setMessageStatus(trx, messageId, 'refused', now);
+  }
+}
+
+export function headOf(node: CebNode): CebNode {
+  return (node.InventoryHead ?? node.InvtRefundHead ?? node) as CebNode;
+}
