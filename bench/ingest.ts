@@ -119,10 +119,11 @@ async function endToEnd(args: BenchArgs, work: Workload, warmup: number): Promis
     driver = new Driver(platform.url, args.connections, keys);
     log(`platform up at ${platform.url} (pid ${platform.pid}); warm-up …`);
     const warm = await driver.send(work.documents.slice(0, warmup), args.connections);
-    log(`measuring: ${work.documents.length - warmup} documents, then ${work.inventories.length} inventories …`);
-    const docs = await driver.send(work.documents.slice(warmup), args.connections);
+    log(`measuring: ${work.documents.length - warmup} documents (orders first), then ${work.inventories.length} inventories …`);
+    const orders = await driver.send(work.documents.slice(warmup, Math.max(warmup, work.orderCount)), args.connections);
+    const docs = await driver.send(work.documents.slice(Math.max(warmup, work.orderCount)), args.connections);
     const invs = await driver.send(work.inventories, args.connections);
-    const measured = merge([docs, invs]);
+    const measured = merge([orders, docs, invs]);
     const all = merge([warm, measured]);
     const hwm = platform.vmHwmKb();
     const exited = platform.exited();

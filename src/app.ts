@@ -88,6 +88,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       storeReceipts: (trx, list, now) => receipts.storeIn(trx, list, now),
       readReceipt,
       forwarded: () => config.forwarding && forwarder.kick(),
+      committed: () => webhooks.committed(),
       read: (sender, body, format) => declarations.read(sender, body, format),
       quotaRemaining: async (idNumber, year) => (await quotas.usage(idNumber, year)).remainingFen,
       stockAvailable: async (emsNo, itemRecordNo) => (await stock.query({ emsNo })).find((i) => i.itemRecordNo === itemRecordNo)?.available ?? null,

@@ -25,8 +25,9 @@ export class ClearanceRepository {
     }
   }
 
-  ofMessage(trx: Kysely<Database>, messageId: number): Promise<Wait[]> {
-    return trx.selectFrom('clearance_waits').select(COLUMNS).where('message_id', '=', messageId).orderBy('declaration_id').execute();
+  /** The waiting inventories of these messages. */
+  waitingOf(trx: Kysely<Database>, messageIds: number[]): Promise<Wait[]> {
+    return trx.selectFrom('clearance_waits').select(COLUMNS).where('message_id', 'in', messageIds).where('state', '=', 'waiting').orderBy('declaration_id').execute();
   }
 
   byDeclarations(trx: Kysely<Database>, ids: number[]): Promise<Wait[]> {

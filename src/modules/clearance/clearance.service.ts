@@ -18,7 +18,7 @@ import { CODES } from './codes.ts';
 import { randomUUID } from 'node:crypto';
 import type { ClearanceRepository, Wait } from './clearance.repository.ts';
 import { DEFAULT_CONFLICT_SETTINGS, findConflicts, type ConflictSettings } from './conflicts.ts';
-import { assess, type Assessment } from './assess.ts';
+import { assess, type Assessment, type Found } from './assess.ts';
 import type { RuleId } from './rules.ts';
 
 export interface ClearancePorts {
@@ -39,6 +39,8 @@ export interface ClearancePorts {
   readReceipt(bytes: Uint8Array): ReadReceipt;
   /** After a message was released to the outbox. */
   forwarded(): void;
+  /** After an evaluation committed (a refusal stored a receipt: its webhooks can go). */
+  committed(): void;
 }
 
 export interface ClearanceSettings extends ConflictSettings {
@@ -53,6 +55,8 @@ export const DEFAULT_SETTINGS: Omit<ClearanceSettings, 'log'> = { ...DEFAULT_CON
 
 const s = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 type Refusal = Extract<Assessment, { kind: 'refused' }>;
+const TYPE = { order: 'CEB311Message', payment: 'CEB411Message', waybill: 'CEB511Message' } as const;
+const t2 = (kind: keyof typeof TYPE) => TYPE[kind];
 
 export class ClearanceService {
   private queue = new Set<number>();
@@ -179,19 +183,25 @@ export class ClearanceService {
     await this.running;
   }
 
-  /** Evaluations run one message at a time, so two triggers never settle one message twice. */
+  /**
+   * Evaluations run one batch at a time (never two at once, so two triggers cannot settle one
+   * message twice), up to 100 messages per transaction.
+   */
   schedule(messageIds: number[]): void {
     if (this.stopped) return;
     for (const id of messageIds) this.queue.add(id);
     if (this.running || !this.queue.size) return;
     this.running = (async () => {
       while (this.queue.size) {
-        const [id] = this.queue;
-        this.queue.delete(id);
+        const batch = [...this.queue].slice(0, 100);
+        for (const id of batch) this.queue.delete(id);
         try {
-          await this.evaluate(id);
+          await this.evaluate(batch);
         } catch (err) {
-          this.settings.log.error({ err, messageId: id }, 'clearance evaluation failed');
+          // A deadlock or serialization failure (PostgreSQL) rolled the batch back: try again shortly.
+          const code = (err as { code?: string }).code;
+          if (code === '40P01' || code === '40001') setTimeout(() => this.schedule(batch), 50).unref();
+          else this.settings.log.error({ err, messageIds: batch }, 'clearance evaluation failed');
         }
       }
       this.running = null;
@@ -203,55 +213,78 @@ export class ClearanceService {
     while (this.running) await this.running;
   }
 
-  async evaluate(messageId: number): Promise<'waiting' | 'matched' | 'refused' | 'none'> {
+  /**
+   * Looks at waiting messages: those whose documents are not all in (and whose deadline has not
+   * passed) stay waiting after a keys-only look; the others are matched or refused.
+   */
+  async evaluate(messageIds: number[]): Promise<Map<number, 'waiting' | 'matched' | 'refused'>> {
+    const outcomes = new Map<number, 'waiting' | 'matched' | 'refused'>();
     let forwarded = false;
-    const outcome = await this.db.transaction().execute(async (trx) => {
-      const waits = (await this.repo.ofMessage(trx, messageId)).filter((w) => w.state === 'waiting');
-      if (!waits.length) return 'none' as const;
+    await this.db.transaction().execute(async (trx) => {
+      const waits = await this.repo.waitingOf(trx, messageIds);
+      if (!waits.length) return;
       const now = this.settings.now();
-      const records = await this.declarations.recordsOf(trx, messageId);
-      const docs = await this.documents(trx, waits);
-      const results: Assessment[] = [];
+      const light = await this.documents(trx, waits, (t, c, k) => this.declarations.refs(t, t2(c), k.column, k.keys));
+      const ready = new Set<number>();
       for (const w of waits) {
-        const rec = records.find((r) => r.id === w.declaration_id)!;
-        results.push(assess(rec, w, docs, now, this.settings, this.ports));
+        const d = [light.orders.get(w.order_key), light.payments.get(w.payment_key), light.waybills.get(w.waybill_key)];
+        const settled = d.every((x) => x?.status === 'customs-accepted') || d.some((x) => x?.status === 'rejected') || now >= w.deadline_at;
+        if (!settled) outcomes.set(w.message_id, 'waiting');
       }
-      if (results.some((r) => r.kind === 'waiting')) return 'waiting' as const;
-      const failed: Refusal[] = results.filter((r): r is Refusal => r.kind === 'refused');
-      if (!failed.length) {
-        const reserved = await this.reserve(trx, waits, results);
-        if (reserved === true) {
-          await this.repo.settle(trx, waits.map((w) => w.declaration_id), 'matched', new Map(results.map((r, i) => [waits[i].declaration_id, JSON.stringify(r.kind === 'matched' ? { tax: r.tax, warnings: r.warnings } : {})])), now);
-          await this.declarations.setMessageStatus(trx, messageId, 'matched', now);
-          await this.ports.enqueue(trx as Transaction<Database>, [messageId], now);
-          forwarded = true;
-          return 'matched' as const;
-        }
-        failed.push(...reserved);
+      for (const w of waits) if (!outcomes.has(w.message_id)) ready.add(w.message_id);
+      if (!ready.size) return;
+      const readyWaits = waits.filter((w) => ready.has(w.message_id));
+      const records = await this.declarations.recordsOf(trx, [...ready]);
+      const docs = await this.documents(trx, readyWaits, (t, c, k) => this.declarations.documents(t, t2(c), k.column, k.keys));
+      for (const id of ready) {
+        const mine = readyWaits.filter((w) => w.message_id === id);
+        const outcome = await this.decide(trx, id, mine, records.filter((r) => r.message_id === id), docs as Found, now);
+        outcomes.set(id, outcome);
+        if (outcome === 'matched') forwarded = true;
       }
-      await this.refuse(trx, messageId, waits, records, failed, now);
-      return 'refused' as const;
     });
+    this.ports.committed();
     if (forwarded) this.ports.forwarded();
-    return outcome;
+    return outcomes;
   }
 
-  /** The order, payment and waybill of each waiting inventory (newest first per key). */
-  private async documents(trx: Kysely<Database>, waits: Wait[]) {
-    const pick = (rows: DocumentRow[], key: (d: DocumentRow) => string | null) => {
-      const m = new Map<string, DocumentRow>();
+  private async decide(trx: Kysely<Database>, messageId: number, waits: Wait[], records: DocumentRow[], docs: Found, now: number): Promise<'waiting' | 'matched' | 'refused'> {
+    const results: Assessment[] = waits.map((w) => assess(records.find((r) => r.id === w.declaration_id)!, w, docs, now, this.settings, this.ports));
+    if (results.some((r) => r.kind === 'waiting')) return 'waiting';
+    const failed: Refusal[] = results.filter((r): r is Refusal => r.kind === 'refused');
+    if (!failed.length) {
+      const reserved = await this.reserve(trx, waits, results);
+      if (reserved === true) {
+        await this.repo.settle(trx, waits.map((w) => w.declaration_id), 'matched', new Map(results.map((r, i) => [waits[i].declaration_id, JSON.stringify(r.kind === 'matched' ? { tax: r.tax, warnings: r.warnings } : {})])), now);
+        await this.declarations.setMessageStatus(trx, messageId, 'matched', now);
+        await this.ports.enqueue(trx as Transaction<Database>, [messageId], now);
+        return 'matched';
+      }
+      failed.push(...reserved);
+    }
+    await this.refuse(trx, messageId, waits, records, failed, now);
+    return 'refused';
+  }
+
+  /** The order, payment and waybill of each waiting inventory: a live document before a rejected one, then the newest. */
+  private async documents<T extends { status: string; corr_key: string; ref_key: string | null }>(
+    trx: Kysely<Database>,
+    waits: Wait[],
+    load: (trx: Kysely<Database>, type: 'order' | 'payment' | 'waybill', k: { column: 'corr_key' | 'ref_key'; keys: string[] }) => Promise<T[]>,
+  ) {
+    const pick = (rows: T[], key: (d: T) => string | null) => {
+      const m = new Map<string, T>();
       for (const d of rows) {
         const k = key(d);
         const cur = k ? m.get(k) : undefined;
-        // Prefer a live document over a rejected one, then the newest.
         if (k && (!cur || (cur.status === 'rejected' && d.status !== 'rejected'))) m.set(k, d);
       }
       return m;
     };
     return {
-      orders: pick(await this.declarations.documents(trx, 'CEB311Message', 'corr_key', waits.map((w) => w.order_key)), (d) => d.corr_key),
-      payments: pick(await this.declarations.documents(trx, 'CEB411Message', 'ref_key', waits.map((w) => w.payment_key)), (d) => d.ref_key),
-      waybills: pick(await this.declarations.documents(trx, 'CEB511Message', 'corr_key', waits.map((w) => w.waybill_key)), (d) => d.corr_key),
+      orders: pick(await load(trx, 'order', { column: 'corr_key', keys: waits.map((w) => w.order_key) }), (d) => d.corr_key),
+      payments: pick(await load(trx, 'payment', { column: 'ref_key', keys: waits.map((w) => w.payment_key) }), (d) => d.ref_key),
+      waybills: pick(await load(trx, 'waybill', { column: 'corr_key', keys: waits.map((w) => w.waybill_key) }), (d) => d.corr_key),
     };
   }
 
@@ -259,7 +292,13 @@ export class ClearanceService {
   private async reserve(trx: Kysely<Database>, waits: Wait[], results: Assessment[]): Promise<true | Refusal[]> {
     const failed: Refusal[] = [];
     const year = Number(cstTime17(new Date(this.settings.now())).slice(0, 4));
-    for (let i = 0; i < waits.length; i++) {
+    // Buyers in one fixed order: two messages sharing buyers then take their rows in the same order (no deadlock).
+    const order = waits.map((_, i) => i).sort((a, b) => {
+      const x = results[a].kind === 'matched' ? (results[a] as { buyerIdNumber: string }).buyerIdNumber : '';
+      const y = results[b].kind === 'matched' ? (results[b] as { buyerIdNumber: string }).buyerIdNumber : '';
+      return x < y ? -1 : x > y ? 1 : a - b;
+    });
+    for (const i of order) {
       const r = results[i];
       if (r.kind !== 'matched') continue;
       const q = await this.ports.quotas.reserve(trx, { declarationId: waits[i].declaration_id, idNumber: r.buyerIdNumber, year, amountFen: r.tax.totals.dutiableFen, singleItemOverLimit: r.singleItemOverLimit });

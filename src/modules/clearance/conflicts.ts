@@ -31,16 +31,22 @@ interface Rec {
 }
 
 const s = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
-const live = (d: DocumentRow) => d.status !== 'rejected';
+const live = (d: { status: string }) => d.status !== 'rejected';
 const RECORD = { CEB311Message: 'Order', CEB411Message: 'Payment', CEB511Message: 'Logistics', CEB621Message: 'Inventory', CEB623Message: 'InvtCancel', CEB625Message: 'InvtRefund' } as const;
 const HEAD = { CEB311Message: 'OrderHead', CEB411Message: 'PaymentHead', CEB511Message: 'LogisticsHead', CEB621Message: 'InventoryHead', CEB623Message: null, CEB625Message: 'InvtRefundHead' } as const;
 
+/** Records with their parsed head (parsed once per message, only for the types checked here). */
+const parsed = new WeakMap<NewMessage, Rec[]>();
 function recordsOf(m: NewMessage): Rec[] {
+  const cached = parsed.get(m);
+  if (cached) return cached;
   const head = HEAD[m.messageType as keyof typeof HEAD];
-  return m.records.map((r) => {
+  const recs = m.records.map((r) => {
     const node = JSON.parse(r.fields) as Record<string, unknown>;
     return { seq: r.seq, node, head: (head ? node[head] : node) as Record<string, unknown> };
   });
+  parsed.set(m, recs);
+  return recs;
 }
 
 function refuse(m: NewMessage, rec: Rec, field: string, code: string, info: string, expected: string, actual: string): AppError {
@@ -55,15 +61,15 @@ export type ReleaseTimes = (trx: Kysely<Database>, declarationIds: number[]) => 
 
 export async function findConflicts(trx: Kysely<Database>, declarations: DeclarationsService, releaseTimes: ReleaseTimes, items: NewMessage[], settings: ConflictSettings): Promise<Map<NewMessage, AppError>> {
   const refused = new Map<NewMessage, AppError>();
-  const byType = (t: string) => items.filter((m) => m.messageType === t).map((m) => ({ m, recs: recordsOf(m) }));
+  const byType = (t: string) => items.filter((m) => m.messageType === t).map((m) => ({ m, get recs() { return recordsOf(m); } }));
   const now = settings.now();
 
   // Orders: one live order per platform and order number; a change only before the inventory.
   const orders = byType('CEB311Message');
   if (orders.length) {
     const keys = orders.flatMap(({ m }) => m.records.map((r) => r.corrKey));
-    const stored = (await declarations.documents(trx, 'CEB311Message', 'corr_key', keys)).filter(live);
-    const invs = (await declarations.documents(trx, 'CEB621Message', 'ref_key', keys)).filter(live);
+    const stored = (await declarations.refs(trx, 'CEB311Message', 'corr_key', keys)).filter(live);
+    const invs = (await declarations.refs(trx, 'CEB621Message', 'ref_key', keys)).filter(live);
     const taken = new Set(stored.map((d) => d.corr_key));
     const declared = new Set(invs.map((d) => d.ref_key));
     for (const { m, recs } of orders) {
@@ -84,7 +90,7 @@ export async function findConflicts(trx: Kysely<Database>, declarations: Declara
   // Waybills: a logisticsNo is unique per logistics company for six months.
   const waybills = byType('CEB511Message');
   if (waybills.length) {
-    const stored = (await declarations.documents(trx, 'CEB511Message', 'corr_key', waybills.flatMap(({ m }) => m.records.map((r) => r.corrKey)))).filter((d) => live(d) && now - d.updated_at < settings.waybillReuseMs);
+    const stored = (await declarations.refs(trx, 'CEB511Message', 'corr_key', waybills.flatMap(({ m }) => m.records.map((r) => r.corrKey)))).filter((d) => live(d) && now - d.updated_at < settings.waybillReuseMs);
     const taken = new Set(stored.map((d) => d.corr_key));
     for (const { m, recs } of waybills) {
       for (const rec of recs) {
@@ -103,7 +109,7 @@ export async function findConflicts(trx: Kysely<Database>, declarations: Declara
   const payments = byType('CEB411Message');
   if (payments.length && settings.paymentNeedsOrder) {
     const refs = payments.flatMap(({ m }) => m.records.map((r) => r.refKey!));
-    const known = new Set((await declarations.documents(trx, 'CEB311Message', 'corr_key', refs)).filter(live).map((d) => d.corr_key));
+    const known = new Set((await declarations.refs(trx, 'CEB311Message', 'corr_key', refs)).filter(live).map((d) => d.corr_key));
     for (const { m } of orders) if (!refused.has(m)) for (const r of m.records) known.add(r.corrKey);
     for (const { m, recs } of payments) {
       const rec = recs.find((r) => !known.has(m.records[r.seq].refKey!));
@@ -114,7 +120,7 @@ export async function findConflicts(trx: Kysely<Database>, declarations: Declara
   // Inventories: one live inventory per order.
   const invs = byType('CEB621Message');
   if (invs.length) {
-    const stored = (await declarations.documents(trx, 'CEB621Message', 'ref_key', invs.flatMap(({ m }) => m.records.map((r) => r.refKey!)))).filter(live);
+    const stored = (await declarations.refs(trx, 'CEB621Message', 'ref_key', invs.flatMap(({ m }) => m.records.map((r) => r.refKey!)))).filter(live);
     const taken = new Set(stored.map((d) => d.ref_key));
     for (const { m, recs } of invs) {
       for (const rec of recs) {

@@ -271,11 +271,23 @@ export class DeclarationsRepository {
     return out;
   }
 
-  async recordsOf(trx: Kysely<Database>, messageId: number): Promise<DocumentRow[]> {
+  /** Like documents(), without the record's fields: for checks that need only keys and status. */
+  async refs(trx: Kysely<Database>, messageType: string, column: 'corr_key' | 'ref_key' | 'invt_no', keys: string[]): Promise<Array<DeclarationRef & { updated_at: number }>> {
+    const out: Array<DeclarationRef & { updated_at: number }> = [];
+    for (const part of chunks([...new Set(keys)])) {
+      if (!part.length) continue;
+      out.push(...(await trx.selectFrom('declarations').select([...REF_COLUMNS, 'updated_at']).where('message_type', '=', messageType).where(column, 'in', part).orderBy('id', 'desc').execute()));
+    }
+    return out;
+  }
+
+  async recordsOf(trx: Kysely<Database>, messageIds: number[]): Promise<DocumentRow[]> {
+    if (!messageIds.length) return [];
     return trx
       .selectFrom('declarations')
       .select([...REF_COLUMNS, 'return_status', 'return_info', 'fields', 'updated_at'])
-      .where('message_id', '=', messageId)
+      .where('message_id', 'in', messageIds)
+      .orderBy('message_id')
       .orderBy('seq')
       .execute();
   }

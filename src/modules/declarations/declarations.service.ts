@@ -127,8 +127,12 @@ export class DeclarationsService {
     return this.repo.documents(trx, messageType, column, keys);
   }
 
-  recordsOf(trx: Kysely<Database>, messageId: number) {
-    return this.repo.recordsOf(trx, messageId);
+  refs(trx: Kysely<Database>, messageType: string, column: 'corr_key' | 'ref_key' | 'invt_no', keys: string[]) {
+    return this.repo.refs(trx, messageType, column, keys);
+  }
+
+  recordsOf(trx: Kysely<Database>, messageIds: number[]) {
+    return this.repo.recordsOf(trx, messageIds);
   }
 
   messageIn(trx: Kysely<Database>, id: number) {

@@ -65,6 +65,7 @@ export class ReceiptsService {
    */
   private async store(jobs: Job[]): Promise<ReceiptIngestResult[]> {
     const { results, changes } = await this.db.transaction().execute((trx) => this.storeIn(trx, jobs, Date.now()));
+    this.webhooks.committed();
     if (results.some((r) => r.stored)) for (const l of this.listeners) l(changes);
     return results;
   }

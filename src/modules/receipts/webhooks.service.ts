@@ -53,6 +53,8 @@ export class WebhooksService {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private stopped = true;
+  private again = false;
+  private pendingKick = false;
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -110,7 +112,14 @@ export class WebhooksService {
     for (let i = 0; i < rows.length; i += 200) {
       await trx.insertInto('webhook_deliveries').values(rows.slice(i, i + 200)).onConflict((oc) => oc.columns(['webhook_id', 'receipt_id']).doNothing()).execute();
     }
-    if (rows.length) this.kick();
+    if (rows.length) this.pendingKick = true;
+  }
+
+  /** After the receipts' transaction committed: new deliveries go out now, not at the next poll. */
+  committed() {
+    if (!this.pendingKick) return;
+    this.pendingKick = false;
+    this.kick();
   }
 
   // --- dispatcher -------------------------------------------------------------------------------
@@ -130,7 +139,11 @@ export class WebhooksService {
   }
 
   kick() {
-    if (this.stopped || this.running) return;
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.pass(), 0);
   }
@@ -147,7 +160,9 @@ export class WebhooksService {
       this.running = false;
     }
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.pass(), more ? 0 : this.opts.pollMs);
+    const soon = more || this.again;
+    this.again = false;
+    this.timer = setTimeout(() => void this.pass(), soon ? 0 : this.opts.pollMs);
     this.timer.unref();
   }
 

@@ -91,13 +91,14 @@ export class SandboxCustoms implements CustomsTransport {
     const parsed = parseDocument(env.data, (def) => (RECEIPT_OF[def.root] ? null : `an import declaration (${Object.keys(RECEIPT_OF).join(', ')})`));
     if (!parsed.ok) {
       // Like the e-port: the envelope arrived, its content is refused with a CEB900.
-      await this.accept(message.copMsgId, async (_trx, now) => this.formatFault(env, parsed.issues, now));
+      await this.accept(env.copMsgId, async (_trx, now) => this.formatFault(env, parsed.issues, now));
       return;
     }
     const recs = records(parsed.doc.def, parsed.doc.body);
     const scenarios = recs.map((r) => pickScenario(this.rules, parsed.doc.root, r.head));
-    if (scenarios.includes('down')) await this.downGate(message.copMsgId);
-    await this.accept(message.copMsgId, (trx, now) => this.plan(trx, env, parsed.doc, recs, scenarios, now));
+    // Customs knows a message by the CopMsgId in its envelope, as real customs sees nothing else.
+    if (scenarios.includes('down')) await this.downGate(env.copMsgId);
+    await this.accept(env.copMsgId, (trx, now) => this.plan(trx, env, parsed.doc, recs, scenarios, now));
   }
 
   async start(deliver: InboundHandler): Promise<void> {
