@@ -142,6 +142,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     authenticate,
     maxBodyBytes: config.maxBodyBytes,
     receiptsOf: async (id) => (await receipts.forMessage(id)).map(receiptView),
+    clearanceOf: (id) => clearance!.view(id),
   });
   await http.register(receiptsRoutes, { receipts, webhooks, authenticate });
   await http.register(clearanceRoutes, { authenticate, precheck: checks.precheck, maxBodyBytes: config.maxBodyBytes });

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PARTIES, PLACEHOLDER_SIGNATURE, makeFlow, wrapMessage, type Flow } from '../../src/demo/flows.ts';
 import type { CebNode } from '../../src/ceb/index.ts';
+import { cancelMessage, refundMessage } from '../../src/demo/aftersales.ts';
 import { databases, eventually, startPlatform, type Platform } from '../support/platform.ts';
 
 type Role = 'ebp' | 'payment' | 'logistics' | 'agent' | 'warehouse' | 'ebc';
@@ -95,6 +96,10 @@ describe.each(databases())('clearance on %s', (kind) => {
     const inv2 = await idOf('agent', wrapMessage('CEB621Message', [again], DEMO_PARTIES.agent, undefined, PLACEHOLDER_SIGNATURE));
     const released = await waitFor('agent', inv2, (s) => s.records[0].status === 'released' || s.records[0].status === 'closed', 'release of the fixed inventory');
     expect(released.receipts.map((r) => r.returnStatus)).toEqual(expect.arrayContaining(['2', '120', '800']));
+    const view = (await show('agent', inv2)) as Shown & { clearance: Array<{ state: string; tax: { total: string } }> };
+    expect(view.clearance[0].state).toBe('matched');
+    expect(Number(view.clearance[0].tax.total)).toBeGreaterThan(0);
+    expect(((await show('agent', invId)) as Shown & { clearance: Array<{ refusal: { code: string } }> }).clearance[0].refusal.code).toBe('-621903');
     // Its bonded stock was taken at release.
     const stock = (await p.request('GET', `/api/v1/stock?emsNo=${head(f.inventory, 'InventoryHead').emsNo}`, { key: p.key('warehouse') })).json() as { items: Array<{ itemRecordNo: string; onHand: string; reserved: string }> };
     const line = (f.inventory.InventoryList as Array<Record<string, string>>)[0];
@@ -192,5 +197,72 @@ describe.each(databases())('clearance on %s', (kind) => {
     expect(res.records[0].findings.map((x) => x.code)).toContain('-621903');
     const after = await p.app.db.kysely.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
+  });
+});
+
+describe.each(databases())('cancel and return on %s', (kind) => {
+  let p: Platform;
+  let seed = 900;
+
+  beforeAll(async () => {
+    p = await startPlatform(kind);
+  });
+  afterAll(() => p.close());
+
+  const send = (role: Role, xml: string) => p.request('POST', '/api/v1/messages', { key: p.key(role), body: xml });
+  const show = async (role: Role, id: number) => (await p.request('GET', `/api/v1/messages/${id}`, { key: p.key(role) })).json() as Shown & { records: Array<{ invtNo: string | null }> };
+  const until = (role: Role, id: number, pred: (s: Shown & { records: Array<{ invtNo: string | null }> }) => boolean, what: string) =>
+    eventually(async () => {
+      const s = await show(role, id);
+      return pred(s) && s;
+    }, 15_000, what);
+
+  /** A 1210 parcel through to release; returns the flow, its invtNo and the buyer's quota use. */
+  async function released() {
+    const f = makeFlow(DEMO_PARTIES, { mode: '1210', seed: seed++ });
+    const lines = f.inventory.InventoryList as Array<Record<string, string>>;
+    const emsNo = head(f.inventory, 'InventoryHead').emsNo;
+    const items = lines.map((l) => ({ emsNo, itemRecordNo: l.itemRecordNo, ownerCode: DEMO_PARTIES.ebc.code, qty: l.qty }));
+    expect((await p.request('POST', '/api/v1/stock/in', { key: p.key('warehouse'), body: JSON.stringify({ items }), type: 'application/json' })).status).toBe(200);
+    for (const [role, root, rec, party] of [['ebp', 'CEB311Message', f.order, DEMO_PARTIES.ebp], ['payment', 'CEB411Message', f.payment, DEMO_PARTIES.payment], ['logistics', 'CEB511Message', f.waybill, DEMO_PARTIES.logistics]] as const) {
+      const r = await send(role, wrapMessage(root, [rec], party));
+      expect(r.status, r.text).toBe(202);
+    }
+    const inv = await send('agent', wrapMessage('CEB621Message', [f.inventory], DEMO_PARTIES.agent, undefined, PLACEHOLDER_SIGNATURE));
+    const id = (inv.json() as { id: number }).id;
+    const s = await until('agent', id, (x) => x.records[0].status === 'closed', 'inventory closed');
+    const idNumber = head(f.order, 'OrderHead').buyerIdNumber;
+    const year = new Date(Date.now() + 8 * 3600_000).getUTCFullYear();
+    return { f, invtNo: s.records[0].invtNo!, idNumber, year };
+  }
+
+  it('an approved cancel gives the buyer\'s quota and the bonded stock back', async () => {
+    const { f, invtNo, idNumber, year } = await released();
+    const used = await p.app.quotas.usage(idNumber, year);
+    expect(used.consumedFen).toBeGreaterThan(0);
+    const line = (f.inventory.InventoryList as Array<Record<string, string>>)[0];
+    const before = (await p.app.stock.query({ emsNo: head(f.inventory, 'InventoryHead').emsNo })).find((i) => i.itemRecordNo === line.itemRecordNo)!;
+    const c = await send('agent', cancelMessage(f, invtNo, DEMO_PARTIES.agent));
+    expect(c.status, c.text).toBe(202);
+    const cid = (c.json() as { id: number }).id;
+    const done = await until('agent', cid, (x) => x.records[0].status === 'concluded', 'cancel approved');
+    expect(done.receipts.at(-1)!.returnInfo).toContain('撤单申请审核通过');
+    expect((await p.app.quotas.usage(idNumber, year)).consumedFen).toBe(0);
+    const after = (await p.app.stock.query({ emsNo: head(f.inventory, 'InventoryHead').emsNo })).find((i) => i.itemRecordNo === line.itemRecordNo)!;
+    expect(Number(after.onHand)).toBe(Number(before.onHand) + Number(line.qty));
+  });
+
+  it('returns: approved within quantities, refused beyond them or for an inventory not released', async () => {
+    const { f, invtNo, idNumber, year } = await released();
+    const line = (f.inventory.InventoryList as Array<Record<string, string>>)[0];
+    const tooMany = await send('agent', refundMessage(f, invtNo, DEMO_PARTIES.agent, { [line.gnum]: String(Number(line.qty) + 1) }));
+    expect(tooMany.status).toBe(409);
+    expect((tooMany.json() as { error: { returnStatus: string } }).error.returnStatus).toBe('-625009');
+    const unknown = await send('agent', refundMessage(f, '29242026I999999999', DEMO_PARTIES.agent));
+    expect((unknown.json() as { error: { returnStatus: string } }).error.returnStatus).toBe('-625001');
+    const ok = await send('agent', refundMessage(f, invtNo, DEMO_PARTIES.agent));
+    expect(ok.status, ok.text).toBe(202);
+    await until('agent', (ok.json() as { id: number }).id, (x) => x.records[0].status === 'concluded', 'return approved');
+    expect((await p.app.quotas.usage(idNumber, year)).consumedFen).toBe(0);
   });
 });

@@ -34,6 +34,10 @@ export class ClearanceRepository {
     return ids.length ? trx.selectFrom('clearance_waits').select(COLUMNS).where('declaration_id', 'in', ids).execute() : Promise.resolve([]);
   }
 
+  forMessage(messageId: number): Promise<Wait[]> {
+    return this.db.selectFrom('clearance_waits').select(COLUMNS).where('message_id', '=', messageId).orderBy('declaration_id').execute();
+  }
+
   /** Messages with an inventory waiting on one of these document keys. */
   async waitingOn(keys: { order: string[]; payment: string[]; waybill: string[] }): Promise<number[]> {
     const ids = new Set<number>();

@@ -13,6 +13,7 @@ import type { DeclarationsService, DocumentRow, NewMessage, StatusChange, Stored
 import type { ReadReceipt } from '../receipts/index.ts';
 import type { TaxRate } from '../tax/index.ts';
 import { cstTime17 } from '../../platform/time.ts';
+import { fenToYuan } from '../tax/index.ts';
 import type { AppError } from '../../platform/errors.ts';
 import { CODES } from './codes.ts';
 import { randomUUID } from 'node:crypto';
@@ -105,6 +106,24 @@ export class ClearanceService {
       const ids = [...new Set(waits.map((w) => w.message_id))];
       setImmediate(() => this.schedule(ids));
     }
+  }
+
+  /** What clearance found for a message's inventories: the state, and the tax and warnings or the refusal. */
+  async view(messageId: number) {
+    const waits = await this.repo.forMessage(messageId);
+    return waits.map((w) => {
+      const result = w.result ? (JSON.parse(w.result) as { tax?: { totals: Record<string, number> }; warnings?: string[]; code?: string; reasons?: string[] }) : {};
+      const t = result.tax?.totals;
+      return {
+        declarationId: w.declaration_id,
+        state: w.state,
+        deadline: new Date(w.deadline_at).toISOString(),
+        ...(t ? { tax: { dutiable: fenToYuan(t.dutiableFen), customsTax: fenToYuan(t.customsTaxFen), valueAddedTax: fenToYuan(t.vatFen), consumptionTax: fenToYuan(t.consumptionFen), total: fenToYuan(t.totalFen) } } : {}),
+        ...(result.warnings?.length ? { warnings: result.warnings } : {}),
+        ...(result.code ? { refusal: { code: result.code, reasons: result.reasons ?? [] } } : {}),
+        releasedAt: w.released_at ? new Date(w.released_at).toISOString() : null,
+      };
+    });
   }
 
   // --- receipts hooks -------------------------------------------------------------------------

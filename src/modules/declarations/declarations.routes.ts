@@ -17,6 +17,8 @@ export interface DeclarationsRoutesOptions {
   service: DeclarationsService;
   authenticate: Authenticate;
   receiptsOf: (messageId: number) => Promise<ReceiptView[]>;
+  /** What the clearance checks found (inventories): state, tax, warnings or refusal. */
+  clearanceOf: (messageId: number) => Promise<unknown[]>;
   maxBodyBytes: number;
 }
 
@@ -67,6 +69,7 @@ export async function declarationsRoutes(app: FastifyInstance, opts: Declaration
     const id = parseId((req.params as { id: string }).id);
     const { message, records } = await service.show(id, caller.id);
     const receipts = await opts.receiptsOf(id);
+    const clearance = message.messageType === 'CEB621Message' ? await opts.clearanceOf(id) : undefined;
     return {
       id: message.id,
       messageType: message.messageType,
@@ -88,6 +91,7 @@ export async function declarationsRoutes(app: FastifyInstance, opts: Declaration
         updatedAt: new Date(r.updated_at).toISOString(),
       })),
       receipts,
+      ...(clearance ? { clearance } : {}),
     };
   });
 
