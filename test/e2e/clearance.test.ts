@@ -8,6 +8,7 @@ import { DEMO_PARTIES, PLACEHOLDER_SIGNATURE, makeFlow, wrapMessage, type Flow }
 import type { CebNode } from '../../src/ceb/index.ts';
 import { cancelMessage, refundMessage } from '../../src/demo/aftersales.ts';
 import { databases, eventually, startPlatform, type Platform } from '../support/platform.ts';
+import { validateWithXsd } from '../support/xmllint.ts';
 
 type Role = 'ebp' | 'payment' | 'logistics' | 'agent' | 'warehouse' | 'ebc';
 interface Shown {
@@ -81,6 +82,10 @@ describe.each(databases())('clearance on %s', (kind) => {
       expect(info).toContain(named);
     }
     expect(refused.receipts.map((r) => [r.messageType, r.returnStatus])).toEqual([['CEB900Message', '-621903']]);
+    // The refusal is a receipt like customs': valid against the official XSD.
+    const feed = (await p.request('GET', '/api/v1/receipts?limit=1000', { key: p.key('agent') })).json() as { items: Array<{ messageId: number; xml: string }> };
+    const refusal = feed.items.find((i) => i.messageId === invId)!;
+    expect(validateWithXsd(refusal.xml, 'import').ok).toBe(true);
 
     // The payment company and the logistics firm send corrections (appType 2); the agent declares again.
     const payment = clone(f.payment);
