@@ -65,6 +65,15 @@ describe('silkgate CLI', () => {
   const batch = path.join(filesDir.path, 'batch');
   let orderId = 0;
 
+  it('demo: a 9610 and a 1210 flow run from order to release', async () => {
+    for (const mode of ['9610', '1210']) {
+      const r = await cli(['demo', '--mode', mode, '--seed', mode === '9610' ? '31' : '32', '--prefix', `CLI${mode}`]);
+      expect(r.stdout + r.stderr).toContain('1 of 1 released');
+      expect(r.code).toBe(0);
+      if (mode === '9610') expect(r.stdout).toContain('CEB711');
+    }
+  });
+
   it('submit: a directory with a valid and an invalid order → 1 accepted, 1 rejected with the issue, exit 1', async () => {
     writeOrder(batch, '1-order.xml', 100_000_000_001);
     writeOrder(batch, '2-bad.xml', 100_000_000_002, 'X'.repeat(61));

@@ -5,6 +5,7 @@ import * as submit from './commands/submit.ts';
 import * as receipts from './commands/receipts.ts';
 import * as messages from './commands/messages.ts';
 import * as tariff from './commands/tariff.ts';
+import * as demo from './commands/demo.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -15,7 +16,7 @@ export interface Command {
   run(ctx: Context, positionals: string[], values: Values): Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = { submit, receipts, messages, tariff };
+const COMMANDS: Record<string, Command> = { demo, submit, receipts, messages, tariff };
 
 const GLOBAL: Options = {
   url: { type: 'string' },
