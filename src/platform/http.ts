@@ -23,3 +23,20 @@ export function parseId(raw: string, what = 'id'): number {
 export function sendError(reply: FastifyReply, err: AppError) {
   return reply.status(err.status).send(err.toJSON());
 }
+
+/** OpenAPI schema of every error answer: `{ error: { code, message, issues } }`. */
+export const errorSchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        returnStatus: { type: 'string', description: 'Where customs would answer with a receipt: its code.' },
+        returnInfo: { type: 'string' },
+        issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, rule: { type: 'string' }, expected: { type: 'string' }, actual: { type: 'string' } } } },
+      },
+    },
+  },
+};

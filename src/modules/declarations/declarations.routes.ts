@@ -1,7 +1,7 @@
 /** POST /api/v1/messages and the views of a stored message. Thin: the service does the work. */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../platform/errors.ts';
-import { parseId, type Authenticate } from '../../platform/http.ts';
+import { errorSchema, parseId, type Authenticate } from '../../platform/http.ts';
 import type { DeclarationsService } from './declarations.service.ts';
 
 export interface ReceiptView {
@@ -22,19 +22,6 @@ export interface DeclarationsRoutesOptions {
   maxBodyBytes: number;
 }
 
-const errorSchema = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, rule: { type: 'string' }, expected: { type: 'string' }, actual: { type: 'string' } } } },
-      },
-    },
-  },
-};
 
 const ackSchema = {
   type: 'object',

@@ -6,6 +6,7 @@
 import type { DeclarationsService } from '../declarations/index.ts';
 import type { OutboxRepository } from './outbox.repository.ts';
 import type { CustomsTransport } from './transport.ts';
+import { Pump } from '../../platform/pump.ts';
 
 export interface ForwarderOptions {
   batch: number;
@@ -22,59 +23,28 @@ export function backoffMs(attempts: number): number {
 }
 
 export class Forwarder {
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-  private again = false;
-  private stopped = true;
+  private readonly pump: Pump;
 
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly declarations: DeclarationsService,
     private readonly transport: CustomsTransport,
     private readonly opts: ForwarderOptions,
-  ) {}
-
-  start() {
-    this.stopped = false;
-    this.kick();
+  ) {
+    this.pump = new Pump(() => this.forwardDue(), opts.pollMs, (err) => opts.log.error({ err }, 'outbox pass failed'));
   }
 
-  async stop() {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    while (this.running) await new Promise((r) => setTimeout(r, 5));
+  start() {
+    this.pump.start();
+  }
+
+  stop() {
+    return this.pump.stop();
   }
 
   /** Run a pass now (or right after the current one). */
   kick() {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    void this.pass();
-  }
-
-  private async pass() {
-    this.running = true;
-    let full = false;
-    try {
-      full = await this.forwardDue();
-    } catch (err) {
-      this.opts.log.error({ err }, 'outbox pass failed');
-    } finally {
-      this.running = false;
-    }
-    if (this.stopped) return;
-    if (full || this.again) {
-      this.again = false;
-      setImmediate(() => this.kick());
-    } else {
-      this.timer = setTimeout(() => this.kick(), this.opts.pollMs);
-      this.timer.unref();
-    }
+    this.pump.kick();
   }
 
   /** Forwards one batch of due messages; true when there may be more. */

@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.ts';
 import { AppError } from '../../platform/errors.ts';
+import { Pump } from '../../platform/pump.ts';
 
 export interface WebhookView {
   id: number;
@@ -50,10 +51,6 @@ export function webhookBackoffMs(attempts: number, baseMs = 1000): number {
 
 export class WebhooksService {
   private activeCache = new Map<number, Array<{ id: number }>>();
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-  private stopped = true;
-  private again = false;
   private pendingKick = false;
 
   constructor(private readonly db: Kysely<Database>) {}
@@ -124,46 +121,19 @@ export class WebhooksService {
 
   // --- dispatcher -------------------------------------------------------------------------------
 
-  private opts: DispatcherOptions | null = null;
+  private pump: Pump | null = null;
 
   start(opts: DispatcherOptions) {
-    this.opts = opts;
-    this.stopped = false;
-    this.kick();
+    this.pump = new Pump(() => this.dispatchDue(opts), opts.pollMs, (err) => opts.log.error({ err }, 'webhook pass failed'));
+    this.pump.start();
   }
 
   async stop() {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    while (this.running) await new Promise((r) => setTimeout(r, 5));
+    await this.pump?.stop();
   }
 
   kick() {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.pass(), 0);
-  }
-
-  private async pass() {
-    if (!this.opts) return;
-    this.running = true;
-    let more = false;
-    try {
-      more = await this.dispatchDue(this.opts);
-    } catch (err) {
-      this.opts.log.error({ err }, 'webhook pass failed');
-    } finally {
-      this.running = false;
-    }
-    if (this.stopped) return;
-    const soon = more || this.again;
-    this.again = false;
-    this.timer = setTimeout(() => void this.pass(), soon ? 0 : this.opts.pollMs);
-    this.timer.unref();
+    this.pump?.kick();
   }
 
   async dispatchDue(opts: DispatcherOptions): Promise<boolean> {

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors.ts';
-import type { Authenticate, Caller } from '../../platform/http.ts';
+import { errorSchema, type Authenticate, type Caller } from '../../platform/http.ts';
 import { CSV_COLUMNS, parseStockCsv } from './stock.csv.ts';
 import type { StockInRow, StockItemView, StockQuery, StockService } from './stock.service.ts';
 
@@ -18,19 +18,6 @@ export interface StockRoutesOptions {
 
 const MAX_JSON_ROWS = 10_000;
 
-const errorSchema = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, rule: { type: 'string' }, expected: { type: 'string' }, actual: { type: 'string' } } } },
-      },
-    },
-  },
-};
 
 const itemSchema = {
   type: 'object',
