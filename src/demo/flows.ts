@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { MESSAGES, buildDocument } from '../ceb/index.ts';
 import type { CebNode } from '../ceb/index.ts';
 import { cstDate, cstTime14 } from '../platform/time.ts';
+import { DISTRICTS, COMMUNITIES, SURNAMES, MALE_NAMES, FEMALE_NAMES, MOBILE_PREFIXES, FLIGHTS, PRODUCTS, eanCheck, type District, type Product } from './catalog.ts';
 
 export interface Party {
   code: string;
@@ -90,111 +91,6 @@ export const PLACEHOLDER_SIGNATURE = [
 
 // ---------------------------------------------------------------------------------------------
 // Reference data
-
-/** GB/T 2260 district, for addresses, consigneeDistrict and ID-number prefixes. */
-interface District {
-  code: string;
-  place: string; // province + city + district as written in an address
-  streets: string[];
-}
-const d = (code: string, place: string, streets: string): District => ({ code, place, streets: streets.split(' ') });
-const DISTRICTS: District[] = [
-  d('330106', '浙江省杭州市西湖区', '文三路 天目山路 古墩路 文一路'),
-  d('330108', '浙江省杭州市滨江区', '江南大道 滨盛路 长河路 江虹路'),
-  d('330110', '浙江省杭州市余杭区', '文一西路 五常大道 良睦路'),
-  d('330203', '浙江省宁波市海曙区', '中山西路 解放南路 望春路'),
-  d('310115', '上海市浦东新区', '张杨路 世纪大道 锦绣路 杨高中路'),
-  d('310104', '上海市徐汇区', '漕溪北路 肇嘉浜路 宜山路'),
-  d('110105', '北京市朝阳区', '建国路 望京街 朝阳北路 酒仙桥路'),
-  d('110108', '北京市海淀区', '中关村大街 学院路 西三环北路'),
-  d('440305', '广东省深圳市南山区', '南海大道 深南大道 科苑路'),
-  d('440106', '广东省广州市天河区', '天河路 体育西路 黄埔大道西'),
-  d('320106', '江苏省南京市鼓楼区', '中山北路 湖南路 草场门大街'),
-  d('320508', '江苏省苏州市姑苏区', '人民路 干将西路 十全街'),
-  d('510107', '四川省成都市武侯区', '人民南路四段 科华北路 武侯大道'),
-  d('420106', '湖北省武汉市武昌区', '中南路 中北路 徐东大街'),
-  d('350203', '福建省厦门市思明区', '湖滨南路 厦禾路 莲前西路'),
-  d('370212', '山东省青岛市崂山区', '香港东路 海尔路 松岭路'),
-  d('500105', '重庆市江北区', '建新北路 洋河北路 北滨一路'),
-  d('610113', '陕西省西安市雁塔区', '小寨西路 科技路 雁塔北路'),
-];
-const COMMUNITIES = '阳光花园 翠苑一区 金色家园 锦绣华庭 西溪诚园 滨江花园 世纪新城 香樟苑 和平里小区 万科城 绿城桂花园 融创御园'.split(' ');
-const SURNAMES = '王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 林 罗 高 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾 沈 叶 蒋 潘'.split(' ');
-const MALE_NAMES = '伟 强 磊 军 洋 勇 杰 涛 浩然 子轩 宇航 俊杰 建华 志强 文博 晨阳 明远 思源 嘉豪 一鸣'.split(' ');
-const FEMALE_NAMES = '芳 娜 敏 静 丽 婷 雪 琳 欣怡 梓涵 诗琪 雨萱 佳怡 晓燕 秀英 慧敏 思雨 梦瑶 若曦 婉清'.split(' ');
-const MOBILE_PREFIXES = '130 131 132 133 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 177 180 182 183 185 186 187 188 189 199'.split(' ');
-
-/** Flights by shipping country: [flight number, 3-digit AWB airline prefix]. */
-const FLIGHTS: Record<string, Array<[string, string]>> = {
-  '116': [['NH929', '205'], ['JL881', '131'], ['CA168', '999']],
-  '133': [['KE169', '180'], ['OZ359', '988']],
-  '502': [['CA988', '999'], ['UA857', '016']],
-  '303': [['CA938', '999'], ['BA169', '125']],
-  '305': [['AF116', '057'], ['CA934', '999']],
-  '601': [['QF129', '081'], ['MU736', '781']],
-  '609': [['NZ289', '086'], ['CZ306', '784']],
-  '304': [['LH728', '020'], ['CA966', '999']],
-};
-
-interface Product {
-  sku: string; // ≤ 20 (inventory itemNo)
-  name: string;
-  gmodel: string;
-  hs: string;
-  unit: string;
-  /** Legal unit; 035 ⇒ qty1 is the net weight in kg, otherwise qty1 = qty. */
-  unit1: string;
-  /** Second legal unit 035 (kg), for goods whose first legal unit is a count. */
-  unit2?: string;
-  netG: number; // grams per unit
-  grossG: number;
-  min: number; // price range, yuan
-  max: number;
-  origin: string;
-  /** High-end cosmetics / perfume (all ≥ 10 元/ml): consumption tax 15 %. */
-  ct: boolean;
-  ean: string; // 12 digits, check digit appended below
-}
-const p = (sku: string, name: string, gmodel: string, hs: string, units: string, netG: number, grossG: number, min: number, max: number, origin: string, ean: string): Product => {
-  const [unit, unit1, unit2] = units.split('/');
-  return { sku, name, gmodel, hs, unit, unit1, unit2, netG, grossG, min, max, origin, ct: hs.startsWith('3303') || hs.startsWith('3304'), ean };
-};
-const PRODUCTS: Product[] = [
-  p('JP-MEIJI-S1-800', '明治婴幼儿配方奶粉1段', '婴幼儿配方奶粉|明治Meiji|800克/罐|0-1岁|成分:乳糖、脱脂乳、植物油、乳清蛋白', '1901101000', '122/035', 800, 980, 189, 229, '116', '490210512403'),
-  p('JP-KAO-DPR-L54', '花王妙而舒婴儿纸尿裤L码', '婴儿纸尿裤|花王Merries|L码54片/包|9-14kg|材质:无纺布、高分子吸水树脂', '9619001100', '125/035', 1400, 1560, 109, 139, '116', '490130191744'),
-  p('JP-SK2-GENOP-30', 'SK-II小灯泡精华液', '护肤精华液|SK-II|30ml/瓶|成分:半乳糖酵母样菌发酵产物滤液、烟酰胺', '3304990099', '142/035', 80, 160, 560, 690, '116', '497959212005'),
-  p('JP-SSD-ULT-50', '资生堂红妍肌活精华露', '护肤精华露|资生堂SHISEIDO|50ml/瓶|成分:水、甘油、丁二醇、人参根提取物', '3304990099', '142/035', 110, 190, 690, 790, '116', '490940196412'),
-  p('JP-DHC-VC-120', 'DHC维生素C片', '膳食补充剂|DHC|120粒/袋|每粒含维生素C 500mg|成人每日2粒', '2106909090', '125/035', 60, 80, 25, 39, '116', '451151815060'),
-  p('KR-SWS-EYE-25', '雪花秀滋盈肌本眼霜', '眼霜|雪花秀Sulwhasoo|25ml/瓶|成分:人参提取物、牛油果树果脂', '3304990099', '142/035', 90, 210, 520, 620, '133', '880954145221'),
-  p('KR-CKJ-RGE-240', '正官庄高丽参精', '人参浓缩膏|正官庄CheongKwanJang|240克/瓶|6年根高丽红参浓缩液100%', '2106909090', '142/035', 240, 420, 1100, 1380, '133', '880061420001'),
-  p('KR-RYO-SHP-400', '吕红吕洗发水', '洗发水|吕Ryo|400ml/瓶|含人参、何首乌提取物|适用油性头皮', '3305100000', '142/035', 420, 470, 49, 69, '133', '880120305551'),
-  p('US-NM-D3-300', '天维美维生素D3软胶囊', '膳食补充剂|Nature Made天维美|300粒/瓶|每粒含维生素D3 1000IU', '2106909090', '142/035', 140, 190, 69, 109, '502', '031604026707'),
-  p('US-CTM-MV-100', '善存多维元素片', '膳食补充剂|善存Centrum|100片/瓶|含维生素A、C、D、E及钙、铁、锌等', '2106909090', '142/035', 170, 230, 99, 139, '502', '030573025331'),
-  p('US-SIM-S3-850', '雅培亲体金装幼儿配方奶粉3段', '幼儿配方奶粉|雅培Abbott|850克/罐|1-3岁|成分:脱脂乳、乳糖、2\'-FL母乳低聚糖', '1901101000', '122/035', 850, 1050, 219, 269, '502', '070074583361'),
-  p('US-COACH-TOTE', '蔻驰女士牛皮托特手提包', '手提包|蔻驰COACH|牛皮革面|尺寸33x27x13cm|款号CH285', '4202210090', '007/007/035', 820, 1150, 1590, 2390, '502', '195031218846'),
-  p('GB-JOM-PEAR-30', '祖玛珑英国梨与小苍兰香水', '香水|祖玛珑Jo Malone|30ml/瓶|古龙水|果香调', '3303000000', '142/035', 120, 260, 480, 560, '303', '069016135018'),
-  p('GB-PGC-MAMA-30', '薇塔贝尔孕妇复合维生素片', '膳食补充剂|Vitabiotics Pregnacare|30片/盒|含叶酸400μg、维生素D', '2106909090', '140/035', 40, 70, 89, 129, '303', '504624103505'),
-  p('GB-BBR-SCARF', '博柏利经典格纹羊绒围巾', '围巾|博柏利BURBERRY|100%山羊绒|机织|168x30cm', '6214200000', '015/015/035', 180, 320, 2800, 3600, '303', '504538122304'),
-  p('FR-LAN-GEN-50', '兰蔻小黑瓶精华肌底液', '护肤精华液|兰蔻LANCOME|50ml/瓶|成分:二裂酵母发酵产物溶胞物', '3304990099', '142/035', 140, 260, 680, 820, '305', '361427337811'),
-  p('FR-CHA-N5-50', '香奈儿五号香水', '香水|香奈儿CHANEL|N°5淡香精|50ml/瓶|花香调', '3303000000', '142/035', 150, 330, 950, 1150, '305', '314526251400'),
-  p('FR-LCP-FOUL-M', '珑骧牛皮手提包', '手提包|珑骧LONGCHAMP|Le Foulonné系列|牛皮革面|中号', '4202210090', '007/007/035', 760, 1080, 1690, 2390, '305', '333153215421'),
-  p('AU-SWS-CAD-150', 'Swisse钙加维生素D片', '膳食补充剂|Swisse|150片/瓶|每片含钙600mg、维生素D3 500IU', '2106909090', '142/035', 290, 360, 89, 129, '601', '931114001238'),
-  p('AU-BKM-FO-400', 'Blackmores深海鱼油软胶囊', '膳食补充剂|澳佳宝Blackmores|1000mg×400粒/瓶|含Omega-3 300mg/粒', '2106909090', '142/035', 560, 700, 159, 219, '601', '930094704513'),
-  p('NZ-A2-PLT-S3-900', 'a2至初幼儿配方奶粉3段', '幼儿配方奶粉|a2至初|900克/罐|1-3岁|成分:含A2型β-酪蛋白的全脂乳', '1901101000', '122/035', 900, 1100, 219, 269, '609', '941830104027'),
-  p('NZ-CMV-UMF10-250', '康维他麦卢卡蜂蜜UMF10+', '天然蜂蜜|康维他Comvita|UMF10+|250克/罐', '0409000000', '122/035', 250, 400, 199, 269, '609', '941300100251'),
-  p('NZ-IB-MERINO-M', '美利奴羊毛针织套头衫', '针织套头衫|Icebreaker|100%美利奴羊毛|男款M码', '6110110000', '011/011/035', 320, 420, 499, 799, '609', '941606714723'),
-  p('DE-APT-S3-800', '爱他美幼儿配方奶粉3段', '幼儿配方奶粉|爱他美Aptamil|800克/罐|1-3岁|成分:脱脂乳、乳糖、低聚半乳糖', '1901101000', '122/035', 800, 980, 199, 249, '304', '405664400134'),
-  p('DE-DPH-Q10-60', '双心辅酶Q10胶囊', '膳食补充剂|双心Doppelherz|60粒/盒|每粒含辅酶Q10 30mg', '2106909090', '140/035', 50, 90, 89, 129, '304', '400951542187'),
-];
-
-function eanCheck(d12: string): string {
-  let s = 0;
-  for (let i = 0; i < 12; i++) s += Number(d12[i]) * (i % 2 ? 3 : 1);
-  return d12 + ((10 - (s % 10)) % 10);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Deterministic randomness and arithmetic
 
 /** mulberry32: a small, fast 32-bit PRNG. */
 export function mulberry32(seed: number): () => number {
