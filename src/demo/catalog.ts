@@ -101,6 +101,3 @@ export function eanCheck(d12: string): string {
   for (let i = 0; i < 12; i++) s += Number(d12[i]) * (i % 2 ? 3 : 1);
   return d12 + ((10 - (s % 10)) % 10);
 }
-
-// ---------------------------------------------------------------------------------------------
-// Deterministic randomness and arithmetic

@@ -90,7 +90,7 @@ export const PLACEHOLDER_SIGNATURE = [
 ].join('\n');
 
 // ---------------------------------------------------------------------------------------------
-// Reference data
+// Deterministic randomness and arithmetic
 
 /** mulberry32: a small, fast 32-bit PRNG. */
 export function mulberry32(seed: number): () => number {
