@@ -71,6 +71,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     db.kysely,
     { admit: (trx, items) => clearance!.admit(trx, items), holds: (item) => clearance!.holds(item), route: (trx, stored, now) => clearance!.route(trx, stored, now) },
     cpu,
+    config.commitLingerMs,
   );
   const { receipts, webhooks } = createReceipts(db.kysely, declarations, cpu);
   const transport = overrides.transport ?? createTransport(config, log);

@@ -19,6 +19,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Worker threads parsing and validating XML off the HTTP loop (0: in the HTTP thread). */
   cpuThreads: number;
+  /** How long a small group commit waits for more messages, ms (0: commit at the next turn). */
+  commitLingerMs: number;
   logLevel: string;
   demo: boolean;
   folder: { outDir: string; inDir: string };
@@ -84,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     forwarding: bool(env, 'SILKGATE_FORWARDING', true),
     maxBodyBytes: int(env, 'SILKGATE_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024),
     cpuThreads: int(env, 'SILKGATE_CPU_THREADS', Math.max(1, os.availableParallelism() - 1)),
+    commitLingerMs: int(env, 'SILKGATE_COMMIT_LINGER_MS', 2),
     logLevel: env.SILKGATE_LOG_LEVEL || 'info',
     demo: bool(env, 'SILKGATE_DEMO', true),
     folder: {

@@ -39,12 +39,17 @@ export class DeclarationsService {
     private readonly repo: DeclarationsRepository,
     hooks: IngestHooks,
     private readonly cpu: Cpu,
+    lingerMs = 0,
   ) {
-    this.commit = new GroupCommit(async (items) => {
-      const out = await this.repo.storeBatch(items, Date.now(), hooks);
-      if (out.some((o) => 'created' in o && o.created)) for (const l of this.listeners) l();
-      return out;
-    });
+    this.commit = new GroupCommit(
+      async (items) => {
+        const out = await this.repo.storeBatch(items, Date.now(), hooks);
+        if (out.some((o) => 'created' in o && o.created)) for (const l of this.listeners) l();
+        return out;
+      },
+      256,
+      lingerMs,
+    );
   }
 
   /** Called after each batch that stored something (the gateway wakes up to forward it). */

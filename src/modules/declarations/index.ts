@@ -15,6 +15,6 @@ export type { RecordStatus } from './status.ts';
 export { statusFromReturn, advance } from './status.ts';
 export { declarationsRoutes } from './declarations.routes.ts';
 
-export function createDeclarations(db: Kysely<Database>, hooks: IngestHooks, cpu: Cpu): DeclarationsService {
-  return new DeclarationsService(new DeclarationsRepository(db), hooks, cpu);
+export function createDeclarations(db: Kysely<Database>, hooks: IngestHooks, cpu: Cpu, lingerMs = 0): DeclarationsService {
+  return new DeclarationsService(new DeclarationsRepository(db), hooks, cpu, lingerMs);
 }
