@@ -1,18 +1,10 @@
 /** The clearance_waits table: inventories waiting for their documents, and the outcome. */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../../db/index.ts';
+import type { ClearanceWaitsTable } from '../../db/schema.ts';
 
-export interface Wait {
-  declaration_id: number;
-  message_id: number;
-  order_key: string;
-  payment_key: string;
-  waybill_key: string;
-  deadline_at: number;
-  state: 'waiting' | 'matched' | 'refused';
-  result: string | null;
-  released_at: number | null;
-}
+/** A waiting (or settled) inventory: a row of clearance_waits. */
+export type Wait = Omit<Selectable<ClearanceWaitsTable>, 'updated_at'>;
 
 const COLUMNS = ['declaration_id', 'message_id', 'order_key', 'payment_key', 'waybill_key', 'deadline_at', 'state', 'result', 'released_at'] as const;
 
