@@ -12,7 +12,8 @@ application/json. A directory is read in name order, without its subdirectories 
 --recursive. Ends with a summary; exit status 0 when nothing was rejected, 1 otherwise.
 
 Options:
-  --concurrency N   Requests in flight (default 8)
+  --concurrency N   Requests in flight (default 8); orders go first, then payments and waybills,
+                    then inventories and arrival lists, then cancels and returns
   -r, --recursive   Also read the subdirectories of a directory
   --auto-role       Send each file with the demo key of the role its message type belongs to:
                     CEB311 ebp, CEB411 payment, CEB511/513 logistics, CEB621/623/625 agent,
@@ -45,6 +46,20 @@ const ROLE_OF: Record<string, string> = {
 };
 
 /** "CEB311" etc. from the first 2 KB: the root element, or a DxpMsg's MsgType, or a JSON form's root key. */
+const STAGE: Record<string, number> = { CEB311: 0, CEB411: 1, CEB511: 1, CEB513: 1, CEB621: 2, CEB711: 2, CEB623: 3, CEB625: 3 };
+
+/** The sending stage of a file, from the message type in its first bytes. */
+async function stageOf(file: string): Promise<number> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const { bytesRead, buffer } = await fh.read(Buffer.alloc(2048), 0, 2048, 0);
+    const type = messageTypeOf(buffer.subarray(0, bytesRead));
+    return type ? (STAGE[type] ?? 1) : 1;
+  } finally {
+    await fh.close();
+  }
+}
+
 export function messageTypeOf(bytes: Uint8Array): string | null {
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 2048)).toString('utf8');
   const json = /^\s*\{\s*"(CEB\d{3})Message"/.exec(head);
@@ -164,18 +179,28 @@ export async function run(ctx: Context, positionals: string[], v: Values): Promi
   const bar = progress(ctx, files.length, counts);
   const results: Result[] = new Array(files.length);
   const started = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const i = next++;
-      const r = await sendOne(files[i], clientFor);
-      results[i] = r;
-      counts[r.outcome]++;
-      bar.done(r);
-    }
-  };
+  // Documents before what depends on them: orders, then payments and waybills, then inventories
+  // and arrival lists, then cancels and returns — each stage done before the next starts.
+  const stages = new Map<number, number[]>();
+  for (const [i, f] of files.entries()) {
+    const st = await stageOf(f).catch(() => 1);
+    stages.set(st, [...(stages.get(st) ?? []), i]);
+  }
   try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+    for (const stage of [...stages.keys()].sort((a, b) => a - b)) {
+      const todo = stages.get(stage)!;
+      let next = 0;
+      const worker = async () => {
+        while (next < todo.length) {
+          const i = todo[next++];
+          const r = await sendOne(files[i], clientFor);
+          results[i] = r;
+          counts[r.outcome]++;
+          bar.done(r);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
+    }
   } finally {
     bar.stop();
   }
