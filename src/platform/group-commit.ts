@@ -41,7 +41,17 @@ export class GroupCommit<In, Out> {
       const out = await this.write(batch.map((b) => b.item));
       batch.forEach((b, i) => b.resolve(out[i]));
     } catch (err) {
-      batch.forEach((b) => b.reject(err));
+      if (batch.length === 1) batch[0].reject(err);
+      else {
+        // One bad item (or a race another process won) must not fail its neighbours: each alone.
+        for (const b of batch) {
+          try {
+            b.resolve((await this.write([b.item]))[0]);
+          } catch (e) {
+            b.reject(e);
+          }
+        }
+      }
     } finally {
       this.running = false;
       if (this.queue.length) this.schedule();
