@@ -151,11 +151,20 @@ export class DeclarationsRepository {
             sender_dxp_id: m.senderDxpId,
             received_at: now,
           })))
+          // Another platform process may have stored the same message a moment ago (PostgreSQL).
+          .onConflict((oc) => oc.column('idem_key').doNothing())
           .returning([...MESSAGE_COLUMNS, 'idem_key'])
           .execute();
         for (const r of rows) created.set(r.idem_key, toStored(r));
       }
-      const decl = fresh.flatMap((m) => {
+      const raced = fresh.filter((m) => !created.has(m.idemKey)).map((m) => m.idemKey);
+      if (raced.length) {
+        for (const r of await trx.selectFrom('messages').select([...MESSAGE_COLUMNS, 'idem_key']).where('idem_key', 'in', raced).execute()) {
+          existing.set(r.idem_key, toStored(r));
+          seen.delete(r.idem_key);
+        }
+      }
+      const decl = fresh.filter((m) => created.has(m.idemKey)).flatMap((m) => {
         const stored = created.get(m.idemKey)!;
         return m.records.map((r) => ({
           message_id: stored.id,
@@ -180,7 +189,7 @@ export class DeclarationsRepository {
       }
       await hooks.route(
         trx,
-        fresh.map((item) => {
+        fresh.filter((m) => created.has(m.idemKey)).map((item) => {
           const message = created.get(item.idemKey)!;
           return { message, item, declarationIds: ids.get(message.id) ?? [], held: message.status === 'awaiting-documents' };
         }),
