@@ -60,7 +60,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   const enterprises = createEnterprises(db.kysely);
   const demoCredentialsFile = config.demo ? await ensureDemoZone(enterprises, config.dataDir) : null;
-  const outbox = createOutbox(db.kysely);
+  const outbox = createOutbox(db.kysely, db.dialect === 'postgres');
   const cpu: Cpu = config.cpuThreads > 0 ? new CpuPool(new URL('./cpu-worker.ts', import.meta.url), config.cpuThreads) : new InlineCpu(CPU_TASKS);
   const tariff = await createTariff(db.kysely);
   const quotas = createQuotas(db.kysely);
@@ -69,7 +69,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   let clearance: ClearanceService | null = null;
   const declarations = createDeclarations(
     db.kysely,
-    { admit: (trx, items) => clearance!.admit(trx, items), holds: (item) => clearance!.holds(item), route: (trx, stored, now) => clearance!.route(trx, stored, now) },
+    {
+      admit: (trx, items) => clearance!.admit(trx, items),
+      holds: (item) => clearance!.holds(item),
+      route: (trx, stored, now) => clearance!.route(trx, stored, now),
+      committed: () => clearance!.committed(),
+    },
     cpu,
     config.commitLingerMs,
   );

@@ -57,7 +57,7 @@ export function baseTransfer(body: CebNode): { copCode: string; copName: string;
 /**
  * Correlation keys (spec §2.8): a declaration record and every receipt that answers it
  * compute the same key. 312 → (ebpCode, orderNo); 412 → (payCode, payTransactionId);
- * 512/514 → (logisticsCode, logisticsNo); 622/624/626/712 → copNo, else invtNo.
+ * 512/514 → (logisticsCode, logisticsNo); 622 → (ebcCode, copNo); 624/626 → invtNo; 712 → (operatorCode, copNo).
  */
 export function declarationKey(messageType: string, head: CebNode): string {
   const f = (k: string) => str(head[k]);
@@ -71,13 +71,14 @@ export function declarationKey(messageType: string, head: CebNode): string {
     case 'CEB513Message':
       return `logistics-status|${f('logisticsCode')}|${f('logisticsNo')}|${f('logisticsStatus')}`;
     case 'CEB621Message':
-      return f('copNo') ? `inventory|${f('copNo')}` : `inventory-order|${f('ebcCode')}|${f('orderNo')}`;
+      // copNo is the enterprise's own number: scoped by the e-commerce enterprise.
+      return f('copNo') ? `inventory|${f('ebcCode')}|${f('copNo')}` : `inventory-order|${f('ebcCode')}|${f('orderNo')}`;
     case 'CEB623Message':
       return `cancel|${f('invtNo')}`;
     case 'CEB625Message':
       return `refund|${f('invtNo')}`;
     case 'CEB711Message':
-      return `delivery|${f('copNo')}`;
+      return `delivery|${f('operatorCode')}|${f('copNo')}`;
     default:
       return `${messageType}|${f('guid')}`;
   }
@@ -96,13 +97,13 @@ export function receiptKeys(messageType: string, ret: CebNode): string[] {
     case 'CEB514Message':
       return [`logistics-status|${f('logisticsCode')}|${f('logisticsNo')}|${f('logisticsStatus')}`];
     case 'CEB622Message':
-      return [`inventory|${f('copNo')}`];
+      return [`inventory|${f('ebcCode')}|${f('copNo')}`];
     case 'CEB624Message':
       return [`cancel|${f('invtNo')}`];
     case 'CEB626Message':
       return [`refund|${f('invtNo')}`];
     case 'CEB712Message':
-      return [`delivery|${f('copNo')}`];
+      return [`delivery|${f('operatorCode')}|${f('copNo')}`];
     default:
       return [];
   }

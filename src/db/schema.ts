@@ -110,7 +110,8 @@ export interface WebhookDeliveriesTable {
 export interface SandboxEventsTable {
   id: Generated<number>;
   due_at: number;
-  status: 'pending' | 'done';
+  /** refused: the platform will never take it (kept for inspection, not sent again). */
+  status: 'pending' | 'done' | 'refused';
   payload: string;
   created_at: number;
 }

@@ -22,37 +22,54 @@ export interface Cpu {
 }
 
 export class CpuPool implements Cpu {
-  private readonly workers: Array<{ worker: Worker; busy: number }> = [];
+  private readonly workers: Array<{ worker: Worker; busy: number; ids: Set<number> }> = [];
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
+  private closing = false;
 
-  constructor(entry: URL, size = Math.max(1, os.availableParallelism() - 1)) {
-    for (let i = 0; i < size; i++) {
-      // The boot file registers the TypeScript loader in the new thread, then imports the entry.
-      const worker = new Worker(new URL('./worker-boot.js', import.meta.url), { workerData: { entry: entry.href } });
-      worker.unref();
-      const slot = { worker, busy: 0 };
-      worker.on('message', (r: Reply) => {
-        slot.busy--;
-        const p = this.pending.get(r.id);
-        this.pending.delete(r.id);
-        if (!p) return;
-        if (r.ok) p.resolve(r.value);
-        else if (r.app) p.reject(new AppError(r.app.code, r.app.message, r.app.issues));
-        else p.reject(new Error(r.message));
-      });
-      worker.on('error', (err) => {
-        for (const p of this.pending.values()) p.reject(err);
-        this.pending.clear();
-      });
-      this.workers.push(slot);
-    }
+  constructor(
+    private readonly entry: URL,
+    size = Math.max(1, os.availableParallelism() - 1),
+  ) {
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn());
+  }
+
+  /** A worker thread; one that dies fails only its own tasks and is replaced. */
+  private spawn() {
+    // The boot file registers the TypeScript loader in the new thread, then imports the entry.
+    const worker = new Worker(new URL('./worker-boot.js', import.meta.url), { workerData: { entry: this.entry.href } });
+    worker.unref();
+    const slot = { worker, busy: 0, ids: new Set<number>() };
+    worker.on('message', (r: Reply) => {
+      slot.busy--;
+      slot.ids.delete(r.id);
+      const p = this.pending.get(r.id);
+      this.pending.delete(r.id);
+      if (!p) return;
+      if (r.ok) p.resolve(r.value);
+      else if (r.app) p.reject(new AppError(r.app.code, r.app.message, r.app.issues));
+      else p.reject(new Error(r.message));
+    });
+    const died = (err: Error) => {
+      const at = this.workers.indexOf(slot);
+      if (at < 0) return;
+      for (const id of slot.ids) {
+        this.pending.get(id)?.reject(err);
+        this.pending.delete(id);
+      }
+      if (this.closing) this.workers.splice(at, 1);
+      else this.workers[at] = this.spawn();
+    };
+    worker.on('error', died);
+    worker.on('exit', (code) => died(new Error(`CPU worker exited (code ${code})`)));
+    return slot;
   }
 
   run<T>(task: string, ...args: unknown[]): Promise<T> {
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = ++this.seq;
     slot.busy++;
+    slot.ids.add(id);
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       slot.worker.postMessage({ id, task, args });
@@ -60,6 +77,7 @@ export class CpuPool implements Cpu {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
     this.workers.length = 0;
   }

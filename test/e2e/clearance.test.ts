@@ -247,6 +247,9 @@ describe.each(databases())('cancel and return on %s', (kind) => {
     expect(used.consumedFen).toBeGreaterThan(0);
     const line = (f.inventory.InventoryList as Array<Record<string, string>>)[0];
     const before = (await p.app.stock.query({ emsNo: head(f.inventory, 'InventoryHead').emsNo })).find((i) => i.itemRecordNo === line.itemRecordNo)!;
+    // Another enterprise cannot cancel it: to anyone but its declarant the inventory does not exist.
+    const foreign = await send('ebp', cancelMessage(f, invtNo, DEMO_PARTIES.ebp));
+    expect((foreign.json() as { error: { returnStatus: string } }).error.returnStatus).toBe('-623001');
     const c = await send('agent', cancelMessage(f, invtNo, DEMO_PARTIES.agent));
     expect(c.status, c.text).toBe(202);
     const cid = (c.json() as { id: number }).id;

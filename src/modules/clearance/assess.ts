@@ -37,6 +37,8 @@ const listOf = (n: CebNode, name: string) => {
 };
 const NAMES = { CEB311: '订单 (order)', CEB411: '支付单 (payment)', CEB511: '运单 (waybill)' } as const;
 const SINGLE_ITEM_LIMIT_FEN = 500_000;
+/** A document customs has taken in: 120, or concluded (399) after it. */
+export const TAKEN_IN: ReadonlySet<string> = new Set(['customs-accepted', 'concluded']);
 
 export function assess(
   rec: DocumentRow,
@@ -63,7 +65,7 @@ export function assess(
       reasons: rejected.map(([t, d, key]) => `${NAMES[t]}[${key}]已被海关退单: ${d!.return_info ?? ''} (the ${t} was rejected by customs)`),
     };
   }
-  const pending = docs.filter(([, d]) => !d || d.status !== 'customs-accepted');
+  const pending = docs.filter(([, d]) => !d || !TAKEN_IN.has(d.status));
   if (pending.length) {
     if (now < w.deadline_at) return { kind: 'waiting' };
     return {

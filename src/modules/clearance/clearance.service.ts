@@ -19,7 +19,7 @@ import { CODES } from './codes.ts';
 import { randomUUID } from 'node:crypto';
 import type { ClearanceRepository, Wait } from './clearance.repository.ts';
 import { DEFAULT_CONFLICT_SETTINGS, findConflicts, type ConflictSettings } from './conflicts.ts';
-import { assess, type Assessment, type Found } from './assess.ts';
+import { TAKEN_IN, assess, type Assessment, type Found } from './assess.ts';
 import type { RuleId } from './rules.ts';
 
 export interface ClearancePorts {
@@ -61,6 +61,8 @@ const t2 = (kind: keyof typeof TYPE) => TYPE[kind];
 
 export class ClearanceService {
   private queue = new Set<number>();
+  /** Held in the ingest transaction now running; evaluated once it committed. */
+  private readonly stored = new Set<number>();
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
@@ -102,10 +104,16 @@ export class ClearanceService {
     );
     if (waits.length) {
       await this.repo.add(trx, waits, now);
-      // Matched after the commit: the documents may all be there already.
-      const ids = [...new Set(waits.map((w) => w.message_id))];
-      setImmediate(() => this.schedule(ids));
+      for (const w of waits) this.stored.add(w.message_id);
     }
+  }
+
+  /** After the ingest commit: held messages are looked at at once (their documents may all be there). */
+  committed(): void {
+    if (!this.stored.size) return;
+    const ids = [...this.stored];
+    this.stored.clear();
+    this.schedule(ids);
   }
 
   /** What clearance found for a message's inventories: the state, and the tax and warnings or the refusal. */
@@ -247,7 +255,7 @@ export class ClearanceService {
       const ready = new Set<number>();
       for (const w of waits) {
         const d = [light.orders.get(w.order_key), light.payments.get(w.payment_key), light.waybills.get(w.waybill_key)];
-        const settled = d.every((x) => x?.status === 'customs-accepted') || d.some((x) => x?.status === 'rejected') || now >= w.deadline_at;
+        const settled = d.every((x) => x !== undefined && TAKEN_IN.has(x.status)) || d.some((x) => x?.status === 'rejected') || now >= w.deadline_at;
         if (!settled) outcomes.set(w.message_id, 'waiting');
       }
       for (const w of waits) if (!outcomes.has(w.message_id)) ready.add(w.message_id);

@@ -73,17 +73,20 @@ export async function findConflicts(trx: Kysely<Database>, declarations: Declara
     const taken = new Set(stored.map((d) => d.corr_key));
     const declared = new Set(invs.map((d) => d.ref_key));
     for (const { m, recs } of orders) {
+      const mine: string[] = [];
       for (const rec of recs) {
         const key = m.records[rec.seq].corrKey;
         const orderNo = s(rec.head.orderNo);
         if (s(rec.head.appType) === '2') {
           if (declared.has(key)) refused.set(m, refuse(m, rec, 'orderNo', CODES.orderAlreadyDeclared, `订单[${orderNo}]已申报清单，不能变更 (the order is already declared by an inventory and cannot change)`, 'an order whose inventory is not yet declared', orderNo));
-        } else if (taken.has(key)) {
+        } else if (taken.has(key) || mine.includes(key)) {
           refused.set(m, refuse(m, rec, 'orderNo', CODES.orderExists, `订单号已存在[${orderNo}] (order number already declared by platform ${s(rec.head.ebpCode)})`, `an order number not yet declared by ${s(rec.head.ebpCode)}`, orderNo));
         }
         if (refused.has(m)) break;
-        taken.add(key);
+        mine.push(key);
       }
+      // A refused message takes no key: nothing of it is stored.
+      if (!refused.has(m)) for (const k of mine) taken.add(k);
     }
   }
 
@@ -93,15 +96,17 @@ export async function findConflicts(trx: Kysely<Database>, declarations: Declara
     const stored = (await declarations.refs(trx, 'CEB511Message', 'corr_key', waybills.flatMap(({ m }) => m.records.map((r) => r.corrKey)))).filter((d) => live(d) && now - d.updated_at < settings.waybillReuseMs);
     const taken = new Set(stored.map((d) => d.corr_key));
     for (const { m, recs } of waybills) {
+      const mine: string[] = [];
       for (const rec of recs) {
         const key = m.records[rec.seq].corrKey;
         const no = s(rec.head.logisticsNo);
-        if (taken.has(key) && s(rec.head.appType) !== '2') {
+        if ((taken.has(key) || mine.includes(key)) && s(rec.head.appType) !== '2') {
           refused.set(m, refuse(m, rec, 'logisticsNo', CODES.waybillExists, `运单号已存在[${no}]，六个月内不能重复使用 (waybill number used by ${s(rec.head.logisticsCode)} within six months)`, 'a waybill number not used in the last six months', no));
           break;
         }
-        taken.add(key);
+        mine.push(key);
       }
+      if (!refused.has(m)) for (const k of mine) taken.add(k);
     }
   }
 
@@ -123,14 +128,16 @@ export async function findConflicts(trx: Kysely<Database>, declarations: Declara
     const stored = (await declarations.refs(trx, 'CEB621Message', 'ref_key', invs.flatMap(({ m }) => m.records.map((r) => r.refKey!)))).filter(live);
     const taken = new Set(stored.map((d) => d.ref_key));
     for (const { m, recs } of invs) {
+      const mine: string[] = [];
       for (const rec of recs) {
         const key = m.records[rec.seq].refKey!;
-        if (taken.has(key)) {
+        if (taken.has(key) || mine.includes(key)) {
           refused.set(m, refuse(m, rec, 'orderNo', CODES.inventoryExists, `该订单已申报清单[${s(rec.head.orderNo)}] (an inventory for this order is already declared)`, 'an order without a live inventory', s(rec.head.orderNo)));
           break;
         }
-        taken.add(key);
+        mine.push(key);
       }
+      if (!refused.has(m)) for (const k of mine) taken.add(k);
     }
   }
 
@@ -141,10 +148,12 @@ export async function findConflicts(trx: Kysely<Database>, declarations: Declara
     const stored = await declarations.documents(trx, 'CEB621Message', 'invt_no', list.flatMap(({ recs }) => recs.map((r) => s(r.head.invtNo))));
     const byInvt = new Map<string, DocumentRow>();
     for (const d of stored) if (!byInvt.has(d.invt_no!)) byInvt.set(d.invt_no!, d);
+    // Only the enterprise that declared an inventory may cancel or return it; to anyone else it does not exist.
+    const ownBy = (m: NewMessage, d: DocumentRow | undefined) => (d && d.enterprise_id === m.enterpriseId ? d : undefined);
     const released = type === 'CEB625Message' ? await releaseTimes(trx, [...byInvt.values()].map((d) => d.id)) : new Map<number, number>();
     for (const { m, recs } of list) {
       for (const rec of recs) {
-        const inv = byInvt.get(s(rec.head.invtNo));
+        const inv = ownBy(m, byInvt.get(s(rec.head.invtNo)));
         const err = type === 'CEB623Message' ? checkCancel(m, rec, inv) : checkRefund(m, rec, inv, inv ? released.get(inv.id) ?? null : null, settings, now);
         if (err) {
           refused.set(m, err);

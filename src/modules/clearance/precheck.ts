@@ -71,6 +71,11 @@ export async function precheck(
     for (const r of msg.records) {
       const node = JSON.parse(r.fields) as CebNode;
       const head = node.InventoryHead as CebNode;
+      // Other enterprises' documents are looked up only for a party to the inventory.
+      if (![head.agentCode, head.ebcCode, head.ebpCode].some((c) => String(c ?? '').trim() === sender.code)) {
+        records[r.seq].findings.push({ code: 'FORBIDDEN', message: `the sender ${sender.code} is neither the declarant (agentCode), the e-commerce enterprise nor the platform of this inventory` });
+        continue;
+      }
       const waybillKey = `logistics|${String(head.logisticsCode ?? '').trim()}|${String(head.logisticsNo ?? '').trim()}`;
       const found: Found = { orders: new Map(), payments: new Map(), waybills: new Map() };
       for (const d of await declarations.documents(db, 'CEB311Message', 'corr_key', [r.refKey!])) if (!found.orders.has(d.corr_key) || d.status !== 'rejected') found.orders.set(d.corr_key, d);

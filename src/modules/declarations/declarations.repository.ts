@@ -25,6 +25,8 @@ export interface IngestHooks {
   holds(item: NewMessage): boolean;
   /** Hands the stored messages on: to the outbox, or to the matching queue when held. */
   route(trx: Transaction<Database>, stored: StoredForRouting[], now: number): Promise<void>;
+  /** After the batch's transaction committed. */
+  committed?(): void;
 }
 
 export interface StoredForRouting {
@@ -195,8 +197,10 @@ export class DeclarationsRepository {
         }),
         now,
       );
+      // A repeat, in the same batch, of a refused message gets the same answer.
+      const refusedByKey = new Map([...refused].map(([m, e]) => [m.idemKey, e]));
       return items.map((i): BatchOutcome => {
-        const error = refused.get(i);
+        const error = refused.get(i) ?? (existing.has(i.idemKey) ? undefined : refusedByKey.get(i.idemKey));
         if (error) return { error };
         const fromBefore = existing.get(i.idemKey);
         return fromBefore ? { message: fromBefore, created: false } : { message: created.get(i.idemKey)!, created: seen.delete(i.idemKey) };

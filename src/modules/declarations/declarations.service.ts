@@ -44,6 +44,7 @@ export class DeclarationsService {
     this.commit = new GroupCommit(
       async (items) => {
         const out = await this.repo.storeBatch(items, Date.now(), hooks);
+        hooks.committed?.();
         if (out.some((o) => 'created' in o && o.created)) for (const l of this.listeners) l();
         return out;
       },

@@ -41,7 +41,9 @@ const RANK: Record<RecordStatus, number> = {
   rejected: 10,
 };
 
-const FINAL = new Set<RecordStatus>(['closed', 'returned', 'rejected', 'concluded']);
+// 399 (海关审结) concludes a cancel or a return, but may come before 800 for an inventory and after
+// 120 for an order: it is not final, and 800/899 still move a record on.
+const FINAL = new Set<RecordStatus>(['closed', 'returned', 'rejected']);
 
 export function statusFromReturn(returnStatus: string): RecordStatus | null {
   const n = Number(returnStatus.trim());
@@ -67,6 +69,7 @@ export function statusFromReturn(returnStatus: string): RecordStatus | null {
 /** The status after a receipt, or null when the receipt must not move the record. */
 export function advance(current: RecordStatus, next: RecordStatus): RecordStatus | null {
   if (FINAL.has(current)) return null;
-  if (next === 'rejected') return next;
+  // Customs can turn a declaration down until it releases it, not after.
+  if (next === 'rejected') return RANK[current] < RANK.released ? next : null;
   return RANK[next] > RANK[current] || (RANK[next] === RANK[current] && next !== current) ? next : null;
 }

@@ -11,6 +11,7 @@ import { Pump } from '../../platform/pump.ts';
 export interface ForwarderOptions {
   batch: number;
   concurrency: number;
+  /** Attempts before a message is given up (default: never — customs may be down for days). */
   maxAttempts: number;
   /** Idle poll interval; new messages wake the forwarder at once. */
   pollMs: number;
@@ -50,7 +51,7 @@ export class Forwarder {
   /** Forwards one batch of due messages; true when there may be more. */
   async forwardDue(): Promise<boolean> {
     const now = Date.now();
-    const due = await this.outbox.due(now, this.opts.batch);
+    const due = await this.outbox.claimDue(now, this.opts.batch);
     if (!due.length) return false;
     const sent: Array<{ id: number; messageId: number }> = [];
     const messages = new Map((await this.declarations.forwardable(due.map((d) => d.message_id))).map((m) => [m.id, m]));

@@ -22,8 +22,8 @@ export { customsRoutes } from './customs.routes.ts';
 
 type Log = ForwarderOptions['log'];
 
-export function createOutbox(db: Kysely<Database>): OutboxRepository {
-  return new OutboxRepository(db);
+export function createOutbox(db: Kysely<Database>, postgres = false): OutboxRepository {
+  return new OutboxRepository(db, postgres);
 }
 
 export function createTransport(config: Config, log: Log): CustomsTransport {
@@ -40,5 +40,5 @@ export function createTransport(config: Config, log: Log): CustomsTransport {
 }
 
 export function createForwarder(outbox: OutboxRepository, declarations: DeclarationsService, transport: CustomsTransport, log: Log, overrides: Partial<ForwarderOptions> = {}): Forwarder {
-  return new Forwarder(outbox, declarations, transport, { batch: 200, concurrency: 64, maxAttempts: 25, pollMs: 1000, log, ...overrides });
+  return new Forwarder(outbox, declarations, transport, { batch: 200, concurrency: 64, maxAttempts: Number.POSITIVE_INFINITY, pollMs: 1000, log, ...overrides });
 }

@@ -4,6 +4,7 @@
  */
 import { MESSAGES, buildDocument, isEnvelope, openEnvelope, parseDocument, recordElementName, type ParsedDocument } from '../../ceb/index.ts';
 import { receiptItems, type ReceiptItem } from './correlate.ts';
+import { AppError } from '../../platform/errors.ts';
 
 export type ReadItem = Omit<ReceiptItem, 'node'> & { xml: string };
 
@@ -12,7 +13,12 @@ export interface ReadReceipt {
   items: ReadItem[];
 }
 
-export class ReceiptInputError extends Error {}
+/** A receipt that can never be accepted (not valid, not a receipt): a final refusal, not a retry. */
+export class ReceiptInputError extends AppError {
+  constructor(message: string) {
+    super('INVALID_MESSAGE', message);
+  }
+}
 
 export function readReceipt(bytes: Uint8Array): ReadReceipt {
   const faults = (r: { issues: Array<{ path: string; rule: string; expected: string; actual: string }> }) =>

@@ -8,6 +8,7 @@ import type { Database } from '../../db/index.ts';
 import { GroupCommit } from '../../platform/group-commit.ts';
 import type { DeclarationRef, DeclarationsService, ReceiptUpdate, StatusChange } from '../declarations/index.ts';
 import type { Cpu } from '../../platform/cpu-pool.ts';
+import { AppError } from '../../platform/errors.ts';
 import { ReceiptInputError, type ReadItem, type ReadReceipt } from './read.ts';
 import type { NewReceipt, ReceiptRow, ReceiptsRepository } from './receipts.repository.ts';
 import type { WebhooksService } from './webhooks.service.ts';
@@ -27,6 +28,8 @@ export class ReceiptsService {
   private readonly appliers: Array<(trx: Kysely<Database>, changes: StatusChange[]) => Promise<void>> = [];
   /** Receipts arriving together are stored together, in arrival order, in one transaction. */
   private readonly commit = new GroupCommit<Job, ReceiptIngestResult>((jobs) => this.store(jobs));
+  /** Settles when the previous receipt has been handed to the group commit. */
+  private order: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -46,15 +49,29 @@ export class ReceiptsService {
     this.appliers.push(applier);
   }
 
-  /** Accepts a receipt as customs sends it: a DxpMsg/DxpMsgSv envelope or a bare CEB receipt. */
+  /**
+   * Accepts a receipt as customs sends it: a DxpMsg/DxpMsgSv envelope or a bare CEB receipt.
+   * Receipts are stored in the order they arrive (an invtNo assigned by a 120 correlates the tax
+   * bill after it), though they are parsed in parallel. Only a receipt that can never be
+   * accepted throws ReceiptInputError; anything else is a failure to retry.
+   */
   async ingest(bytes: Buffer): Promise<ReceiptIngestResult> {
+    const parsing = this.cpu.run<ReadReceipt>('readReceipt', bytes);
+    const turn = this.order;
+    let next!: () => void;
+    this.order = new Promise<void>((r) => (next = r));
+    await turn;
     let read: ReadReceipt;
     try {
-      read = await this.cpu.run<ReadReceipt>('readReceipt', bytes);
+      read = await parsing;
     } catch (err) {
-      throw err instanceof ReceiptInputError ? err : new ReceiptInputError((err as Error).message);
+      next();
+      throw err instanceof AppError ? new ReceiptInputError(err.message) : err;
     }
-    return this.commit.submit(read);
+    // submit() queues synchronously: the next receipt may go once this one has its place.
+    const stored = this.commit.submit(read);
+    next();
+    return stored;
   }
 
   /**

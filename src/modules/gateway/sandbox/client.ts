@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { CustomsTransport, InboundHandler, OutboundMessage } from '../transport.ts';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.ts';
+import { AppError } from '../../../platform/errors.ts';
 import { loadScenarios } from './scenarios.ts';
 
 export interface SandboxWorkerOptions extends WorkerConfig {
@@ -19,6 +20,7 @@ export class SandboxWorker implements CustomsTransport {
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private deliver: InboundHandler | null = null;
   private stopped: (() => void) | null = null;
+  private stopping = false;
 
   constructor(private readonly opts: SandboxWorkerOptions) {
     // Refuse a bad scenarios file at start-up, in the platform's own thread.
@@ -54,24 +56,36 @@ export class SandboxWorker implements CustomsTransport {
             break;
         }
       });
-      worker.on('error', (err) => {
+      // A worker that died fails what it had in hand (the outbox retries it) and is started anew on the next send.
+      const died = (err: Error) => {
+        if (this.worker !== worker) return;
         log.error({ err }, 'sandbox customs worker failed');
         reject(err);
         for (const w of this.waiting.values()) w.reject(err);
         this.waiting.clear();
-      });
+        this.worker = null;
+        this.ready = null;
+        if (this.deliver && !this.stopping) void this.boot().then(() => this.post({ kind: 'start' }), () => undefined);
+      };
+      worker.on('error', died);
+      worker.on('exit', (code) => died(new Error(`sandbox customs worker exited (code ${code})`)));
     });
     return this.ready;
   }
 
   private post(m: ToWorker) {
-    this.worker!.postMessage(m);
+    this.worker?.postMessage(m);
   }
 
   private async onDeliver(batchId: number, payloads: string[]) {
     const deliver = this.deliver;
     const results = await Promise.allSettled(payloads.map((p) => (deliver ? deliver(Buffer.from(p, 'utf8'), 'sandbox') : Promise.reject(new Error('not started')))));
-    this.post({ kind: 'delivered', batchId, results: results.map((r) => (r.status === 'fulfilled' ? null : String((r.reason as Error)?.message ?? r.reason))) });
+    this.post({
+      kind: 'delivered',
+      batchId,
+      // A 4xx AppError means the platform will never take this receipt: the sandbox stops sending it.
+      results: results.map((r) => (r.status === 'fulfilled' ? null : { error: String((r.reason as Error)?.message ?? r.reason), refused: r.reason instanceof AppError && r.reason.status < 500 })),
+    });
   }
 
   async send(message: OutboundMessage): Promise<void> {
@@ -89,13 +103,17 @@ export class SandboxWorker implements CustomsTransport {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     if (!this.worker) return;
     await this.ready?.catch(() => undefined);
     const stopped = new Promise<void>((r) => (this.stopped = r));
     this.post({ kind: 'stop' });
-    await Promise.race([stopped, new Promise((r) => setTimeout(r, 5000))]);
-    await this.worker.terminate();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([stopped, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
+    const w = this.worker;
     this.worker = null;
     this.ready = null;
+    await w?.terminate();
   }
 }

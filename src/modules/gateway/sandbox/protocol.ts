@@ -12,8 +12,8 @@ export interface WorkerConfig {
 export type ToWorker =
   | { kind: 'send'; id: number; message: OutboundMessage }
   | { kind: 'start' }
-  /** Per payload of the batch: null when stored, else the error text. */
-  | { kind: 'delivered'; batchId: number; results: Array<string | null> }
+  /** Per payload of the batch: null when stored, else the error and whether it is final (the platform refuses it). */
+  | { kind: 'delivered'; batchId: number; results: Array<{ error: string; refused: boolean } | null> }
   | { kind: 'stop' };
 
 export type FromWorker =

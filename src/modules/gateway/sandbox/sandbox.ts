@@ -14,6 +14,7 @@ import { CUSTOMS_IMPORT_DXP_ID, buildDxpMsg, isEnvelope, openEnvelope, parseDocu
 import type { CebNode, CebRecord, Envelope, Issue, ParsedDocument } from '../../../ceb/index.ts';
 import { cstDate, cstTime17 } from '../../../platform/time.ts';
 import { GroupCommit } from '../../../platform/group-commit.ts';
+import { AppError } from '../../../platform/errors.ts';
 import type { CustomsTransport, InboundHandler, OutboundMessage } from '../transport.ts';
 import { RECEIPT_OF, loadScenarios, pickScenario, statusSequence, stepFactor, stepsBefore } from './scenarios.ts';
 import type { Scenario, ScenarioRule } from './scenarios.ts';
@@ -357,15 +358,21 @@ export class SandboxCustoms implements CustomsTransport {
     if (!rows.length || this.stopped || !deliver) return false;
     const results = await Promise.allSettled(rows.map((row) => deliver(Buffer.from(row.payload, 'utf8'), 'sandbox')));
     const done: number[] = [];
+    const refused: number[] = [];
     let failed = false;
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') done.push(rows[i].id);
-      else {
+      else if ((r.reason as { refused?: boolean })?.refused || (r.reason instanceof AppError && r.reason.status < 500)) {
+        // The platform will never take it: resending every pass would only block the others.
+        refused.push(rows[i].id);
+        this.log.warn({ eventId: rows[i].id, err: (r.reason as Error)?.message }, 'sandbox customs: the platform refused a receipt; not sending it again');
+      } else {
         failed = true;
         this.log.warn({ eventId: rows[i].id, err: (r.reason as Error)?.message ?? String(r.reason) }, 'sandbox customs: receipt delivery failed; will retry');
       }
     });
     if (done.length) await this.db.updateTable('sandbox_events').set({ status: 'done' }).where('id', 'in', done).execute();
+    if (refused.length) await this.db.updateTable('sandbox_events').set({ status: 'refused' }).where('id', 'in', refused).execute();
     return !failed && !this.stopped && rows.length === BATCH;
   }
 }

@@ -23,7 +23,7 @@ function plain(o: object): Record<string, unknown> {
 
 // Receipts of one pass go to the platform in one message; the platform answers per receipt.
 let batchSeq = 0;
-const pendingBatches = new Map<number, (results: Array<string | null>) => void>();
+const pendingBatches = new Map<number, (results: Array<{ error: string; refused: boolean } | null>) => void>();
 let queued: Array<{ payload: string; resolve: () => void; reject: (e: Error) => void }> = [];
 function deliver(bytes: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -33,7 +33,13 @@ function deliver(bytes: Buffer): Promise<void> {
         const batch = queued;
         queued = [];
         const id = ++batchSeq;
-        pendingBatches.set(id, (results) => batch.forEach((q, i) => (results[i] === null ? q.resolve() : q.reject(new Error(results[i]!)))));
+        pendingBatches.set(id, (results) =>
+          batch.forEach((q, i) => {
+            const r = results[i];
+            if (r === null) q.resolve();
+            else q.reject(Object.assign(new Error(r.error), { refused: r.refused }));
+          }),
+        );
         post({ kind: 'deliver', batchId: id, payloads: batch.map((q) => q.payload) });
       });
     }
