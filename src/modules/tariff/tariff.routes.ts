@@ -89,17 +89,19 @@ export async function tariffRoutes(app: FastifyInstance, opts: TariffRoutesOptio
 
   app.post('/api/v1/tariff/rates', {
     bodyLimit: limit,
+    // Checked before the body is read: a caller who may not import uploads nothing.
+    onRequest: async (req) => operator(authenticate, req),
     schema: { summary: 'Import rates (operator)', description: importDescription('hs_prefix,vat,consumption,duty,note') + ' Rates in percent: 13 for 13 %, 0 ≤ rate < 100, at most 4 decimals.', tags: ['tariff'], querystring: modeQuery },
   }, async (req) => {
-    await operator(authenticate, req);
     return service.importRatesDocument(formatOf(req), req.body, modeOf(req));
   });
 
   app.post('/api/v1/tariff/positive-list', {
     bodyLimit: limit,
+    // Checked before the body is read: a caller who may not import uploads nothing.
+    onRequest: async (req) => operator(authenticate, req),
     schema: { summary: 'Import the positive list (operator)', description: importDescription('hs_prefix,name,note'), tags: ['tariff'], querystring: modeQuery },
   }, async (req) => {
-    await operator(authenticate, req);
     return service.importPositiveListDocument(formatOf(req), req.body, modeOf(req));
   });
 
