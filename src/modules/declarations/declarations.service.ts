@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.ts';
 import { GroupCommit } from '../../platform/group-commit.ts';
+import { retryConflicts } from '../../platform/retry.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { BatchOutcome, DeclarationRef, DeclarationsRepository, IngestHooks, MessageBytes, NewMessage, StoredMessage } from './declarations.repository.ts';
 import { buildDxpMsg, CUSTOMS_IMPORT_DXP_ID } from '../../ceb/index.ts';
@@ -43,7 +44,7 @@ export class DeclarationsService {
   ) {
     this.commit = new GroupCommit(
       async (items) => {
-        const out = await this.repo.storeBatch(items, Date.now(), hooks);
+        const out = await retryConflicts(() => this.repo.storeBatch(items, Date.now(), hooks));
         hooks.committed?.();
         if (out.some((o) => 'created' in o && o.created)) for (const l of this.listeners) l();
         return out;
@@ -172,7 +173,8 @@ export class DeclarationsService {
     }
     const now = Date.now();
     const changes: StatusChange[] = [];
-    for (const [id, r] of byRecord) {
+    // Rows in ascending id order, as the forwarder's update takes them: fewer deadlocks on PostgreSQL.
+    for (const [id, r] of [...byRecord].sort((a, b) => a[0] - b[0])) {
       await this.repo.updateFromReceipt(trx, id, { status: r.moved ? r.status : undefined, returnStatus: r.returnStatus, returnInfo: r.returnInfo, preNo: r.preNo, invtNo: r.invtNo }, now);
       if (r.moved) changes.push({ declaration: { ...r.ref, invt_no: r.invtNo ?? r.ref.invt_no }, from: r.ref.status as RecordStatus, to: r.status, returnStatus: r.returnStatus, returnInfo: r.returnInfo });
     }

@@ -7,6 +7,7 @@ import type { DeclarationsService } from '../declarations/index.ts';
 import type { OutboxRepository } from './outbox.repository.ts';
 import type { CustomsTransport } from './transport.ts';
 import { Pump } from '../../platform/pump.ts';
+import { retryConflicts } from '../../platform/retry.ts';
 
 export interface ForwarderOptions {
   batch: number;
@@ -77,10 +78,12 @@ export class Forwarder {
     await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, due.length) }, worker));
     if (sent.length) {
       const at = Date.now();
-      await this.outbox.kysely.transaction().execute(async (trx) => {
-        await this.outbox.markSent(trx, sent.map((s) => s.id), at);
-        await this.declarations.markForwarded(trx, sent.map((s) => s.messageId), at);
-      });
+      await retryConflicts(() =>
+        this.outbox.kysely.transaction().execute(async (trx) => {
+          await this.outbox.markSent(trx, sent.map((s) => s.id), at);
+          await this.declarations.markForwarded(trx, sent.map((s) => s.messageId), at);
+        }),
+      );
     }
     return due.length === this.opts.batch;
   }

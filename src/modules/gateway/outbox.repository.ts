@@ -6,7 +6,7 @@ import type { Database } from '../../db/index.ts';
  * is being sent. A send that outlasts it may be repeated by another process: customs deduplicates
  * on CopMsgId. SQLite has one process, so no lease: a restart resends at once.
  */
-const LEASE_MS = 20_000;
+const LEASE_MS = 10_000;
 
 export class OutboxRepository {
   constructor(

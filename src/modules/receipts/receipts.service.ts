@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.ts';
 import { GroupCommit } from '../../platform/group-commit.ts';
+import { retryConflicts } from '../../platform/retry.ts';
 import type { DeclarationRef, DeclarationsService, ReceiptUpdate, StatusChange } from '../declarations/index.ts';
 import type { Cpu } from '../../platform/cpu-pool.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -81,7 +82,7 @@ export class ReceiptsService {
    * already correlates the tax bill that follows it.
    */
   private async store(jobs: Job[]): Promise<ReceiptIngestResult[]> {
-    const { results, changes } = await this.db.transaction().execute((trx) => this.storeIn(trx, jobs, Date.now()));
+    const { results, changes } = await retryConflicts(() => this.db.transaction().execute((trx) => this.storeIn(trx, jobs, Date.now())));
     this.webhooks.committed();
     if (results.some((r) => r.stored)) for (const l of this.listeners) l(changes);
     return results;
