@@ -4,9 +4,9 @@
  * Quantities are micro-units. Writes that guard an invariant are conditional UPDATEs whose
  * affected-row count is checked: safe under concurrency on SQLite and PostgreSQL alike.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../../db/index.ts';
-import type { StockMovesTable } from '../../db/schema.ts';
+import type { StockItemsTable, StockMovesTable } from '../../db/schema.ts';
 
 type Db = Kysely<Database>;
 
@@ -15,18 +15,8 @@ export interface ItemKey {
   itemRecordNo: string;
 }
 
-export interface ItemRow {
-  id: number;
-  ems_no: string;
-  item_record_no: string;
-  warehouse_id: number;
-  owner_code: string;
-  gcode: string | null;
-  name: string | null;
-  on_hand: number;
-  reserved: number;
-  updated_at: number;
-}
+/** A row of stock_items. */
+export type ItemRow = Selectable<StockItemsTable>;
 
 export interface MoveRow {
   id: number;

@@ -359,15 +359,23 @@ export function parsePositiveList(format: ImportFormat, body: unknown): Parsed<P
   return parsed;
 }
 
-/** Re-checks rows built by code (not parsed from a document) before they are written. */
-export function checkRateRows(rows: RateRow[]): void {
-  const issues = new Issues();
+/** Each row's prefix: 2 to 10 digits, and each prefix once. */
+function checkPrefixes(rows: Array<{ hsPrefix: string }>, issues: Issues): void {
   const seen = new Set<string>();
   rows.forEach((r, i) => {
     const at = `row ${i + 1}`;
     if (!PREFIX.test(r.hsPrefix)) issues.add(`${at}.hs_prefix`, 'pattern', 'an HS code prefix of 2 to 10 digits', r.hsPrefix);
     else if (seen.has(r.hsPrefix)) issues.add(`${at}.hs_prefix`, 'unique', 'each prefix once', r.hsPrefix);
     seen.add(r.hsPrefix);
+  });
+}
+
+/** Re-checks rows built by code (not parsed from a document) before they are written. */
+export function checkRateRows(rows: RateRow[]): void {
+  const issues = new Issues();
+  checkPrefixes(rows, issues);
+  rows.forEach((r, i) => {
+    const at = `row ${i + 1}`;
     for (const [col, v] of [['vat', r.vatPpm], ['consumption', r.consumptionPpm], ['duty', r.dutyPpm]] as const) {
       if (!Number.isSafeInteger(v) || v < 0 || v >= 1_000_000) issues.add(`${at}.${col}`, 'range', 'parts per million from 0 to 999999', v);
     }
@@ -378,12 +386,9 @@ export function checkRateRows(rows: RateRow[]): void {
 
 export function checkPositiveRows(rows: PositiveRow[]): void {
   const issues = new Issues();
-  const seen = new Set<string>();
+  checkPrefixes(rows, issues);
   rows.forEach((r, i) => {
     const at = `row ${i + 1}`;
-    if (!PREFIX.test(r.hsPrefix)) issues.add(`${at}.hs_prefix`, 'pattern', 'an HS code prefix of 2 to 10 digits', r.hsPrefix);
-    else if (seen.has(r.hsPrefix)) issues.add(`${at}.hs_prefix`, 'unique', 'each prefix once', r.hsPrefix);
-    seen.add(r.hsPrefix);
     if (typeof r.name !== 'string' || !r.name.trim() || r.name.length > MAX_NAME_CHARS) issues.add(`${at}.name`, 'required', `a name of 1 to ${MAX_NAME_CHARS} characters`, r.name);
   });
   if (!rows.length) issues.add('rows', 'minItems', 'at least one row', 'no rows');

@@ -1,6 +1,7 @@
 /** SQL of the tariff module: tables `tax_rates` and `positive_list` (same statements on SQLite and PostgreSQL). */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/index.ts';
+import type { PositiveListTable, TaxRatesTable } from '../../db/schema.ts';
 import type { PositiveRow, RateRow } from './parse.ts';
 
 export type ImportMode = 'merge' | 'replace';
@@ -16,21 +17,9 @@ export interface WriteCounts {
   total: number;
 }
 
-export interface RateRecord {
-  hs_prefix: string;
-  vat_ppm: number;
-  consumption_ppm: number;
-  duty_ppm: number;
-  note: string | null;
-  updated_at: number;
-}
+export type RateRecord = TaxRatesTable;
 
-export interface PositiveRecord {
-  hs_prefix: string;
-  name: string;
-  note: string | null;
-  updated_at: number;
-}
+export type PositiveRecord = PositiveListTable;
 
 /** Rows per INSERT: far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
 const CHUNK = 500;

@@ -9,30 +9,14 @@ import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, GetMessage } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUSTOMS_IMPORT_DXP_ID, MESSAGES, buildDocument, buildDxpMsg, openEnvelope, parseDocument } from '../../../ceb/index.ts';
+import { openEnvelope, parseDocument } from '../../../ceb/index.ts';
 import type { CebNode } from '../../../ceb/index.ts';
 import { DEMO_PARTIES, makeFlow, wrapMessage } from '../../../demo/flows.ts';
-import { cstTime17 } from '../../../platform/time.ts';
 import { eventually, startPlatform, type Platform } from '../../../../test/support/platform.ts';
+import { orderReceipt, type Shown } from '../../../../test/support/customs.ts';
 import { amqpTestMode, startRabbitMQ, type Rabbit } from '../../../../test/support/rabbitmq.ts';
 
-interface Shown {
-  status: string;
-  copMsgId: string;
-  records: Array<{ status: string }>;
-  receipts: Array<{ messageType: string; returnStatus: string }>;
-}
 
-/** A CEB312 as customs sends it: default namespace, wrapped in a DxpMsg from the import system. */
-function orderReceipt(order: CebNode, returnStatus: string): Buffer {
-  const head = order.OrderHead as Record<string, string>;
-  const ceb = buildDocument(MESSAGES.CEB312Message, {
-    guid: randomUUID().toUpperCase(),
-    version: '1.0',
-    OrderReturn: [{ guid: randomUUID().toUpperCase(), ebpCode: head.ebpCode, ebcCode: head.ebcCode, orderNo: head.orderNo, returnStatus, returnTime: cstTime17(new Date()), returnInfo: '[Code:1800;Desc:逻辑校验通过]' }],
-  }, { prefix: null });
-  return Buffer.from(buildDxpMsg({ copMsgId: randomUUID(), senderId: CUSTOMS_IMPORT_DXP_ID, receiverId: DEMO_PARTIES.ebp.dxpId, msgType: 'CEB312Message', data: Buffer.from(ceb) }));
-}
 
 const mode = amqpTestMode();
 // rabbitmqctl boots an Erlang VM per call: seconds each on a busy machine.

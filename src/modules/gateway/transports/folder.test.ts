@@ -3,35 +3,18 @@
  * folder, once per CopMsgId; a receipt dropped into the in folder (slowly, as a client writing in
  * place would) is relayed and moved to processed/; garbage goes to failed/.
  */
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUSTOMS_IMPORT_DXP_ID, MESSAGES, buildDocument, buildDxpMsg, openEnvelope, parseDocument } from '../../../ceb/index.ts';
+import { CUSTOMS_IMPORT_DXP_ID, openEnvelope, parseDocument } from '../../../ceb/index.ts';
 import type { CebNode } from '../../../ceb/index.ts';
 import { DEMO_PARTIES, makeFlow, wrapMessage } from '../../../demo/flows.ts';
-import { cstTime17 } from '../../../platform/time.ts';
 import { tempDir } from '../../../../test/support/db.ts';
 import { eventually, startPlatform, type Platform } from '../../../../test/support/platform.ts';
+import { orderReceipt, type Shown } from '../../../../test/support/customs.ts';
 import { envelopeFileName } from './folder.ts';
 
-interface Shown {
-  status: string;
-  copMsgId: string;
-  records: Array<{ status: string }>;
-  receipts: Array<{ messageType: string; returnStatus: string }>;
-}
 
-/** A CEB312 as customs sends it: default namespace, wrapped in a DxpMsg from the import system. */
-function orderReceipt(order: CebNode, returnStatus: string): Buffer {
-  const head = order.OrderHead as Record<string, string>;
-  const ceb = buildDocument(MESSAGES.CEB312Message, {
-    guid: randomUUID().toUpperCase(),
-    version: '1.0',
-    OrderReturn: [{ guid: randomUUID().toUpperCase(), ebpCode: head.ebpCode, ebcCode: head.ebcCode, orderNo: head.orderNo, returnStatus, returnTime: cstTime17(new Date()), returnInfo: '[Code:1800;Desc:逻辑校验通过]' }],
-  }, { prefix: null });
-  return Buffer.from(buildDxpMsg({ copMsgId: randomUUID(), senderId: CUSTOMS_IMPORT_DXP_ID, receiverId: DEMO_PARTIES.ebp.dxpId, msgType: 'CEB312Message', data: Buffer.from(ceb) }));
-}
 
 const files = (dir: string) => fs.readdirSync(dir).filter((f) => !f.startsWith('.'));
 
