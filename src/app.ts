@@ -10,6 +10,7 @@ import { AppError } from './platform/errors.ts';
 import { CpuPool, InlineCpu, type Cpu } from './platform/cpu-pool.ts';
 import { CPU_TASKS } from './cpu-tasks.ts';
 import type { Authenticate } from './platform/http.ts';
+import { fullCaller } from './platform/access.ts';
 import { createEnterprises, ensureDemoZone, type EnterprisesService } from './modules/enterprises/index.ts';
 import { createDeclarations, declarationsRoutes, type DeclarationsService } from './modules/declarations/index.ts';
 import { createForwarder, createOutbox, createTransport, customsRoutes, type CustomsTransport, type Forwarder } from './modules/gateway/index.ts';
@@ -18,6 +19,7 @@ import { clearanceRoutes, createClearance, type ClearanceService } from './modul
 import { createTariff, tariffRoutes, type TariffService } from './modules/tariff/index.ts';
 import { createQuotas, type QuotasService } from './modules/quotas/index.ts';
 import { createStock, stockRoutes, type StockService } from './modules/stock/index.ts';
+import { auditRoutes, createAudit, type AuditLog } from './modules/audit/index.ts';
 
 export interface App {
   config: Config;
@@ -33,6 +35,7 @@ export interface App {
   tariff: TariffService;
   quotas: QuotasService;
   stock: StockService;
+  audit: AuditLog;
   /** Path of demo-credentials.json when this start created the demo zone. */
   demoCredentialsFile: string | null;
   /** Starts background work (forwarding, receipts, webhooks). */
@@ -58,6 +61,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const log = http.log;
   const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, onIdleError: (err) => log.warn({ err: err.message }, 'database connection lost; it will be replaced') });
 
+  const audit = createAudit(db.kysely, db.dialect === 'postgres');
   const enterprises = createEnterprises(db.kysely);
   const demoCredentialsFile = config.demo ? await ensureDemoZone(enterprises, config.dataDir) : null;
   const outbox = createOutbox(db.kysely, db.dialect === 'postgres');
@@ -108,7 +112,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const authenticate: Authenticate = async (req) => {
     const who = await enterprises.authenticate(req.headers.authorization);
     if (!who) throw new AppError('UNAUTHORIZED');
-    return who;
+    return fullCaller(who);
   };
 
   http.setErrorHandler((err: FastifyError | AppError, req, reply) => {
@@ -154,6 +158,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   await http.register(clearanceRoutes, { authenticate, precheck: checks.precheck, maxBodyBytes: config.maxBodyBytes });
   await http.register(tariffRoutes, { service: tariff, authenticate });
   await http.register(stockRoutes, { service: stock, authenticate });
+  await http.register(auditRoutes, { audit, authenticate });
 
   /** Receipts from customs, whatever carried them: stored, or refused with an AppError (4xx) when they can never be accepted. */
   const ingestReceipt = async (bytes: Buffer, source: string) => {
@@ -172,7 +177,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   let workers = false;
   return {
-    config, db, http, enterprises, declarations, receipts, webhooks, transport, forwarder, clearance, tariff, quotas, stock, demoCredentialsFile,
+    config, db, http, enterprises, declarations, receipts, webhooks, transport, forwarder, clearance, tariff, quotas, stock, audit, demoCredentialsFile,
     async startWorkers() {
       workers = true;
       clearance!.start();

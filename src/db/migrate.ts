@@ -6,6 +6,10 @@ import * as m0003 from './migrations/0003_quotas.ts';
 import * as m0004 from './migrations/0004_stock.ts';
 import * as m0005 from './migrations/0005_clearance.ts';
 import * as m0006 from './migrations/0006_sandbox_arrival.ts';
+import * as m0007 from './migrations/0007_filing.ts';
+import * as m0008 from './migrations/0008_accounts.ts';
+import * as m0009 from './migrations/0009_signatures.ts';
+import * as m0010 from './migrations/0010_audit.ts';
 
 /** Migrations are plain modules listed here (no directory scanning: the list is the history). */
 function provider(dialect: Dialect): MigrationProvider {
@@ -18,6 +22,10 @@ function provider(dialect: Dialect): MigrationProvider {
       '0004_stock': wrap(m0004),
       '0005_clearance': wrap(m0005),
       '0006_sandbox_arrival': wrap(m0006),
+      '0007_filing': wrap(m0007),
+      '0008_accounts': wrap(m0008),
+      '0009_signatures': wrap(m0009),
+      '0010_audit': wrap(m0010),
     }),
   };
 }

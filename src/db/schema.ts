@@ -9,6 +9,12 @@ export interface EnterprisesTable {
   /** Comma-separated role names. */
   roles: string;
   created_at: number;
+  /** Unified social credit code (统一社会信用代码, 18 characters). */
+  uscc: string | null;
+  status: Generated<'pending' | 'approved' | 'rejected' | 'suspended' | 'revoked'>;
+  /** JSON array of { name, phone, email, role }. */
+  contacts: Generated<string>;
+  updated_at: number | null;
 }
 
 export interface ApiKeysTable {
@@ -20,6 +26,9 @@ export interface ApiKeysTable {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** Comma-separated scopes: declare, read, manage. */
+  scopes: Generated<string>;
+  expires_at: number | null;
 }
 
 export interface MessagesTable {
@@ -244,6 +253,15 @@ export interface Database {
   clearance_waits: ClearanceWaitsTable;
   sandbox_inventories: SandboxInventoriesTable;
   sandbox_arrivals: SandboxArrivalsTable;
+  enterprise_events: EnterpriseEventsTable;
+  enterprise_documents: EnterpriseDocumentsTable;
+  delegations: DelegationsTable;
+  consents: ConsentsTable;
+  accounts: AccountsTable;
+  sessions: SessionsTable;
+  certificates: CertificatesTable;
+  signing_keys: SigningKeysTable;
+  audit_log: AuditLogTable;
 }
 
 // --- sandbox customs: inventories it holds and parcels it knows of (arrival, cancel, return) -----
@@ -267,4 +285,136 @@ export interface SandboxArrivalsTable {
   logistics_no: string;
   /** null: an inventory names the parcel, no arrival list (CEB711) has listed it yet. */
   arrived_at: number | null;
+}
+
+// --- filing: history, documents, delegations, consents ----------------------------------------
+
+export interface EnterpriseEventsTable {
+  id: Generated<number>;
+  enterprise_id: number;
+  /** applied, updated, approved, rejected, suspended, reinstated, revoked, document-added… */
+  action: string;
+  status_from: string | null;
+  status_to: string | null;
+  reason: string | null;
+  actor_id: number | null;
+  detail: Generated<string>;
+  at: number;
+}
+
+export interface EnterpriseDocumentsTable {
+  id: Generated<number>;
+  enterprise_id: number;
+  kind: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  body: Buffer;
+  uploaded_at: number;
+}
+
+export interface DelegationsTable {
+  id: Generated<number>;
+  /** The enterprise that delegates (e.g. the e-commerce enterprise). */
+  principal_id: number;
+  /** The declaration agent. */
+  agent_id: number;
+  /** Comma-separated message types, e.g. CEB621Message,CEB623Message. */
+  scope: string;
+  valid_from: number;
+  valid_to: number;
+  revoked_at: number | null;
+  created_at: number;
+}
+
+export interface ConsentsTable {
+  id: Generated<number>;
+  enterprise_id: number;
+  bank_id: number;
+  /** Comma-separated: messages, receipts, stock. */
+  scope: string;
+  valid_to: number;
+  revoked_at: number | null;
+  created_at: number;
+}
+
+// --- console accounts ---------------------------------------------------------------------------
+
+export interface AccountsTable {
+  id: Generated<number>;
+  enterprise_id: number;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  failed_logins: Generated<number>;
+  locked_until: number | null;
+  last_login_at: number | null;
+  disabled_at: number | null;
+  created_at: number;
+  password_changed_at: number;
+}
+
+export interface SessionsTable {
+  id: Generated<number>;
+  token_hash: string;
+  account_id: number;
+  csrf_token: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+// --- signatures ---------------------------------------------------------------------------------
+
+export interface CertificatesTable {
+  id: Generated<number>;
+  enterprise_id: number;
+  /** signing (XML-DSig of declarations) or client (mTLS). */
+  purpose: 'signing' | 'client';
+  /** SHA-256 of the DER, lower-case hex. */
+  fingerprint: string;
+  serial_hex: string;
+  subject: string;
+  issuer: string;
+  algorithm: string;
+  not_before: number;
+  not_after: number;
+  der: Buffer;
+  registered_at: number;
+  revoked_at: number | null;
+}
+
+export interface SigningKeysTable {
+  id: Generated<number>;
+  enterprise_id: number;
+  certificate_id: number;
+  algorithm: string;
+  key_ciphertext: Buffer;
+  key_iv: Buffer;
+  key_tag: Buffer;
+  uses: Generated<number>;
+  last_used_at: number | null;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+// --- audit --------------------------------------------------------------------------------------
+
+export interface AuditLogTable {
+  seq: number;
+  at: number;
+  /** Who: enterprise:<code>, account:<username>, operator:<code>, system. */
+  actor: string;
+  /** What: filing.approved, key.issued, declaration.accepted, signature.used, config.changed… */
+  action: string;
+  subject: string;
+  enterprise_id: number | null;
+  /** Canonical JSON. */
+  detail: string;
+  prev_hash: string;
+  hash: string;
 }

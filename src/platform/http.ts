@@ -2,13 +2,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from './errors.ts';
 
-export interface Caller {
-  id: number;
-  code: string;
-  name: string;
-  dxpId: string;
-  roles: string[];
-}
+import type { Caller } from './access.ts';
+
+export type { Caller } from './access.ts';
 
 export type Authenticate = (req: FastifyRequest) => Promise<Caller>;
 

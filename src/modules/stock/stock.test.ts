@@ -5,6 +5,7 @@ import type { Transaction } from 'kysely';
 import { openDb, type Database, type Db } from '../../db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Authenticate, Caller } from '../../platform/http.ts';
+import { fullCaller } from '../../platform/access.ts';
 import { createEnterprises, type Enterprise } from '../enterprises/index.ts';
 import { freshPostgresDatabase, tempDir } from '../../../test/support/db.ts';
 import { createStock, fromMicro, parseStockCsv, stockRoutes, toMicro, type StockService } from './index.ts';
@@ -375,7 +376,7 @@ describe.each(kinds)('stock on %s', (kind) => {
 
   describe('routes', () => {
     let http: FastifyInstance;
-    const callers = (): Record<string, Caller> => Object.fromEntries([w1, w2, e1, e2, op, agent].map((e) => [e.code, { id: e.id, code: e.code, name: e.name, dxpId: e.dxpId, roles: e.roles }]));
+    const callers = (): Record<string, Caller> => Object.fromEntries([w1, w2, e1, e2, op, agent].map((e) => [e.code, fullCaller(e)]));
     let ems: string;
     let ems2: string;
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDb, type Db } from '../../db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Authenticate, Caller } from '../../platform/http.ts';
+import { fullCaller } from '../../platform/access.ts';
 import { computeRetailImportTax, defaultRate } from '../tax/index.ts';
 import { freshPostgresDatabase, tempDir } from '../../../test/support/db.ts';
 import { startPlatform, type Platform } from '../../../test/support/platform.ts';
@@ -23,8 +24,8 @@ interface ErrorBody {
 }
 
 const CALLERS: Record<string, Caller> = {
-  'op-key': { id: 1, code: 'SGZONE0001', name: 'operator', dxpId: 'DXPENT0000011000', roles: ['operator'] },
-  'ebc-key': { id: 2, code: 'EBC0000001', name: 'ebc', dxpId: 'DXPENT0000011001', roles: ['ebc'] },
+  'op-key': fullCaller({ id: 1, code: 'SGZONE0001', name: 'operator', dxpId: 'DXPENT0000011000', roles: ['operator'] }),
+  'ebc-key': fullCaller({ id: 2, code: 'EBC0000001', name: 'ebc', dxpId: 'DXPENT0000011001', roles: ['ebc'] }),
 };
 
 const authenticate: Authenticate = async (req) => {
