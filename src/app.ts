@@ -1,7 +1,7 @@
 /**
  * Composition root, wired by hand: config → database → modules → HTTP. Tests build it too.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config/index.ts';
@@ -10,7 +10,7 @@ import { AppError } from './platform/errors.ts';
 import { CpuPool, InlineCpu, type Cpu } from './platform/cpu-pool.ts';
 import { CPU_TASKS } from './cpu-tasks.ts';
 import type { Authenticate } from './platform/http.ts';
-import { fullCaller } from './platform/access.ts';
+import { fullCaller, type Caller } from './platform/access.ts';
 import { createEnterprises, ensureDemoZone, type EnterprisesService } from './modules/enterprises/index.ts';
 import { createDeclarations, declarationsRoutes, type DeclarationsService } from './modules/declarations/index.ts';
 import { createForwarder, createOutbox, createTransport, customsRoutes, type CustomsTransport, type Forwarder } from './modules/gateway/index.ts';
@@ -109,10 +109,19 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   receipts.onApplied((trx, changes) => clearance!.applied(trx, changes));
   receipts.onStored((changes) => clearance!.documentsChanged(changes));
 
+  // Each credential kind answers with a Caller, null when the request does not carry it, or an AppError.
+  const authenticators: Array<(req: FastifyRequest) => Promise<Caller | null>> = [
+    async (req) => {
+      const who = await enterprises.authenticate(req.headers.authorization);
+      return who ? fullCaller(who) : null;
+    },
+  ];
   const authenticate: Authenticate = async (req) => {
-    const who = await enterprises.authenticate(req.headers.authorization);
-    if (!who) throw new AppError('UNAUTHORIZED');
-    return fullCaller(who);
+    for (const a of authenticators) {
+      const who = await a(req);
+      if (who) return who;
+    }
+    throw new AppError('UNAUTHORIZED');
   };
 
   http.setErrorHandler((err: FastifyError | AppError, req, reply) => {
