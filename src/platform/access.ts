@@ -27,6 +27,10 @@ export const SCOPES = ['declare', 'read', 'manage'] as const;
 /** declare: send declarations and sign; read: read own data; manage: keys, webhooks, accounts, filing, stock. */
 export type Scope = (typeof SCOPES)[number];
 
+/** Kinds of data an enterprise may share with a bank by consent. */
+export const DATA_KINDS = ['messages', 'receipts', 'stock'] as const;
+export type DataKind = (typeof DATA_KINDS)[number];
+
 export type EnterpriseStatus = 'pending' | 'approved' | 'rejected' | 'suspended' | 'revoked';
 
 export interface Caller {
@@ -41,26 +45,29 @@ export interface Caller {
   via: 'key' | 'session' | 'certificate';
   keyId?: number;
   accountId?: number;
-  /**
-   * Enterprises whose data this caller may read: 'all' for the operator and regulators, else its
-   * own id plus, for a bank, the enterprises whose consent is in force.
-   */
-  readable: 'all' | ReadonlySet<number>;
+  /** 'all' for the operator and regulators; otherwise the caller reads its own data plus what `shared` grants. */
+  readable: 'all' | 'own';
+  /** For a bank: enterprise id → the kinds of data that enterprise consented to share with it (in force now). */
+  shared?: ReadonlyMap<number, ReadonlySet<DataKind>>;
 }
 
 export const hasRole = (c: Caller, role: Role): boolean => c.roles.includes(role);
 export const isOperator = (c: Caller): boolean => hasRole(c, 'operator');
 export const isRegulator = (c: Caller): boolean => hasRole(c, 'customs') || hasRole(c, 'commerce');
 
-/** May the caller read data owned by `enterpriseId`? */
-export function mayRead(c: Caller, enterpriseId: number | null | undefined): boolean {
+/** May the caller read data of `kind` owned by `enterpriseId`? */
+export function mayRead(c: Caller, enterpriseId: number | null | undefined, kind: DataKind = 'messages'): boolean {
   if (c.readable === 'all') return true;
-  return enterpriseId != null && c.readable.has(enterpriseId);
+  if (enterpriseId == null) return false;
+  return enterpriseId === c.id || (c.shared?.get(enterpriseId)?.has(kind) ?? false);
 }
 
-/** Ids to filter a listing by, or null for everything. */
-export function readFilter(c: Caller): number[] | null {
-  return c.readable === 'all' ? null : [...c.readable];
+/** Enterprise ids to filter a listing of `kind` by, or null for everything. */
+export function readFilter(c: Caller, kind: DataKind = 'messages'): number[] | null {
+  if (c.readable === 'all') return null;
+  const ids = [c.id];
+  for (const [id, kinds] of c.shared ?? []) if (kinds.has(kind)) ids.push(id);
+  return ids;
 }
 
 export function requireScope(c: Caller, scope: Scope): void {
@@ -94,5 +101,5 @@ export function requireRead(c: Caller): void {
 export function fullCaller(e: { id: number; code: string; name: string; dxpId: string; roles: string[] }, via: Caller['via'] = 'key'): Caller {
   const roles = e.roles;
   const all = roles.includes('operator') || roles.includes('customs') || roles.includes('commerce');
-  return { ...e, status: 'approved', scopes: new Set(SCOPES), via, readable: all ? 'all' : new Set([e.id]) };
+  return { ...e, status: 'approved', scopes: new Set(SCOPES), via, readable: all ? 'all' : 'own' };
 }
