@@ -18,6 +18,9 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema.alterTable('enterprises').addColumn('status', 'text', (c) => c.notNull().defaultTo('approved')).execute();
   await db.schema.alterTable('enterprises').addColumn('contacts', 'text', (c) => c.notNull().defaultTo('[]')).execute();
   await db.schema.alterTable('enterprises').addColumn('updated_at', big as 'integer').execute();
+  // One filing per legal person and per DXP user id (receipts are routed by it); NULLs (older rows) repeat freely.
+  await db.schema.createIndex('enterprises_uscc').on('enterprises').column('uscc').unique().execute();
+  await db.schema.createIndex('enterprises_dxp_id').on('enterprises').column('dxp_id').unique().execute();
 
   await table('enterprise_events')
     .addColumn('enterprise_id', big as 'integer', (c) => c.notNull().references('enterprises.id'))
@@ -53,6 +56,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('created_at', big as 'integer', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('delegations_agent').on('delegations').columns(['agent_id', 'principal_id']).execute();
+  await db.schema.createIndex('delegations_principal').on('delegations').column('principal_id').execute();
 
   await table('consents')
     .addColumn('enterprise_id', big as 'integer', (c) => c.notNull().references('enterprises.id'))
@@ -63,7 +67,9 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('created_at', big as 'integer', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('consents_bank').on('consents').columns(['bank_id', 'enterprise_id']).execute();
+  await db.schema.createIndex('consents_enterprise').on('consents').column('enterprise_id').execute();
 
   await db.schema.alterTable('api_keys').addColumn('scopes', 'text', (c) => c.notNull().defaultTo('declare,read,manage')).execute();
   await db.schema.alterTable('api_keys').addColumn('expires_at', big as 'integer').execute();
+  await db.schema.createIndex('api_keys_enterprise').on('api_keys').column('enterprise_id').execute();
 }
