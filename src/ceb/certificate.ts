@@ -1,5 +1,9 @@
-/** Just enough DER to read what Node cannot: the SM2 public point of a certificate and the private scalar of a PKCS#8 key. */
+/**
+ * Just enough DER to read what Node cannot: the SM2 public point of a certificate, the private
+ * scalar of a PKCS#8 key, and whether an SM2-with-SM3 certificate was issued by a given CA.
+ */
 import { X509Certificate, createHash } from 'node:crypto';
+import { sm2 } from 'sm-crypto-v2';
 import type { CertificateInfo } from './dsig.ts';
 
 
@@ -40,6 +44,7 @@ export function children(buf: Buffer, parent: Tlv): Tlv[] {
 
 const OID_EC_PUBLIC_KEY = '2a8648ce3d0201';
 const OID_SM2 = '2a811ccf5501822d'; // 1.2.156.10197.1.301
+const OID_SM2_WITH_SM3 = '2a811ccf55018375'; // 1.2.156.10197.1.501
 
 /** The private scalar (64 hex digits) of an SM2 key in PKCS#8 DER. */
 export function sm2PrivateScalar(pkcs8: Buffer): string {
@@ -115,4 +120,60 @@ function derTime(der: Buffer, t: Tlv | undefined): Date {
   let year = Number(m[1]);
   if (t.tag === 0x17) year += year < 50 ? 2000 : 1900;
   return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)));
+}
+
+/**
+ * Was `child` issued by `issuer`? The issuer must be a CA certificate whose subject is the child's
+ * issuer name, and its key must verify the child's signature: SM2-with-SM3 (OID
+ * 1.2.156.10197.1.501, Z value with the default ID 1234567812345678, as the e-port CA signs),
+ * anything else (RSA, ECDSA) through node:crypto. Validity dates are not judged here.
+ */
+export function issuedBy(child: Buffer, issuer: Buffer): { ok: boolean; reason?: string } {
+  let c: ParsedCertificate;
+  let ca: ParsedCertificate;
+  try {
+    c = readCertificate(child);
+    ca = readCertificate(issuer);
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  }
+  if (ca.x509 && !ca.x509.ca) return { ok: false, reason: 'the issuer certificate is not a CA certificate' };
+  const top = readTlv(c.info.der, 0);
+  const [tbs, alg, value] = children(c.info.der, top);
+  if (!tbs || !alg || !value || value.tag !== 0x03) return { ok: false, reason: 'not a DER certificate' };
+  if (!nameOf(c.info.der, 'issuer').equals(nameOf(ca.info.der, 'subject'))) return { ok: false, reason: 'issuer name differs from the CA subject' };
+  const [algOid] = children(c.info.der, alg);
+  const oid = algOid && algOid.tag === 0x06 ? c.info.der.subarray(algOid.start, algOid.end).toString('hex') : '';
+  if (oid === OID_SM2_WITH_SM3) {
+    if (!ca.sm2PublicKey) return { ok: false, reason: 'SM2-with-SM3 certificate, but the CA key is not SM2' };
+    const tbsBytes = c.info.der.subarray(tbs.start - headerLength(c.info.der, tbs), tbs.end);
+    const signature = c.info.der.subarray(value.start + 1, value.end).toString('hex');
+    try {
+      const ok = sm2.doVerifySignature(tbsBytes, signature, ca.sm2PublicKey, { hash: true, der: true, userId: '1234567812345678' });
+      return ok ? { ok } : { ok, reason: 'the CA signature does not verify' };
+    } catch {
+      return { ok: false, reason: 'the CA signature does not verify' };
+    }
+  }
+  if (!c.x509 || !ca.x509) return { ok: false, reason: 'certificate unreadable' };
+  try {
+    return c.x509.verify(ca.x509.publicKey) ? { ok: true } : { ok: false, reason: 'the CA signature does not verify' };
+  } catch {
+    return { ok: false, reason: `unsupported certificate signature algorithm ${oid}` };
+  }
+}
+
+/** The DER of the issuer or subject Name of a certificate. */
+function nameOf(der: Buffer, which: 'issuer' | 'subject'): Buffer {
+  const tbs = children(der, readTlv(der, 0))[0];
+  const fields = children(der, tbs);
+  const o = fields[0]?.tag === 0xa0 ? 1 : 0;
+  const t = fields[o + (which === 'issuer' ? 2 : 4)];
+  return t ? der.subarray(t.start - headerLength(der, t), t.end) : Buffer.alloc(0);
+}
+
+/** Bytes of tag and length in front of a TLV's content. */
+function headerLength(der: Buffer, t: Tlv): number {
+  const len = t.end - t.start;
+  return 2 + (len < 0x80 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : len < 0x1000000 ? 3 : 4);
 }

@@ -39,7 +39,7 @@ afterAll(() => {
 });
 
 const flow = makeFlow(DEMO_PARTIES, { mode: '9610', seed: 7, now: new Date('2025-03-01T08:00:00Z') });
-const unsigned621 = wrapMessage('CEB621Message', [flow.inventory], DEMO_PARTIES.agent);
+const unsigned621 = wrapMessage('CEB621Message', [flow.inventory], DEMO_PARTIES.agent, undefined, null);
 
 /** Replaces the first occurrence of `from`, insisting it exists. */
 function tamper(xml: string, from: string, to: string): string {
@@ -117,7 +117,7 @@ describe('SM2-SM3', () => {
 
   it('fails when SignedInfo is changed (e.g. the digest value of another document)', () => {
     const a = signCeb(unsigned621, sm2Key);
-    const other = signCeb(wrapMessage('CEB621Message', [makeFlow(DEMO_PARTIES, { mode: '1210', seed: 8 }).inventory], DEMO_PARTIES.agent), sm2Key);
+    const other = signCeb(wrapMessage('CEB621Message', [makeFlow(DEMO_PARTIES, { mode: '1210', seed: 8 }).inventory], DEMO_PARTIES.agent, undefined, null), sm2Key);
     // Transplant a's SignatureValue onto other: digest matches, signature must not.
     const v = verifyCeb(tamper(other, between(other, 'SignatureValue'), between(a, 'SignatureValue')));
     expect(v).toMatchObject({ ok: false, reason: 'signature value does not verify' });

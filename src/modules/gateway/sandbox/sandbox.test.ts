@@ -9,6 +9,9 @@ import { computeRetailImportTax, defaultRate, fenToYuan } from '../../tax/index.
 import { freshPostgresDatabase, tempDir } from '../../../../test/support/db.ts';
 import { sharedDir, validateWithXsd } from '../../../../test/support/xmllint.ts';
 import { SandboxCustoms, loadScenarios, type SandboxOptions } from './index.ts';
+import { demoSign } from '../../../demo/keys.ts';
+import { signCeb } from '../../../ceb/dsig.ts';
+import { CertFactory } from '../../../../test/support/certs.ts';
 
 const pgUrl = inject('pgUrl');
 const SENDER = 'DXPENT0000530815';
@@ -70,9 +73,19 @@ async function harness(db: Db, opts: Partial<SandboxOptions> = {}, deliverHook?:
 }
 
 let seq = 0;
-function envelope(ceb: string | Buffer, msgType: string, copMsgId = `cop-${process.pid}-${++seq}`) {
-  const envelope = buildDxpMsg({ copMsgId, senderId: SENDER, receiverId: 'DXPEDCCEB0000002', msgType, data: Buffer.from(ceb) });
+/** The envelope customs gets; an inventory is signed for real (the samples' signatures are placeholders) unless `raw`. */
+function envelope(ceb: string | Buffer, msgType: string, copMsgId = `cop-${process.pid}-${++seq}`, raw = false) {
+  const data = msgType === 'CEB621Message' && !raw ? signedInventory(ceb) : Buffer.from(ceb);
+  const envelope = buildDxpMsg({ copMsgId, senderId: SENDER, receiverId: 'DXPEDCCEB0000002', msgType, data });
   return { copMsgId, messageType: msgType, envelope };
+}
+
+/** The same inventory without its signature, signed with the declaration agent's sandbox key. */
+function signedInventory(ceb: string | Buffer): Buffer {
+  const r = parseDocument(Buffer.from(ceb));
+  if (!r.ok) return Buffer.from(ceb);
+  const { Signature: _placeholder, ...body } = r.doc.body;
+  return Buffer.from(demoSign(buildDocument(r.doc.def, body, { prefix: 'ceb' }), '3301980A02'));
 }
 
 /** The first `count` records of an official sample, edited. */
@@ -620,5 +633,42 @@ describe('SandboxCustoms — cancel (CEB623) and return (CEB625)', () => {
 
   it.skipIf(pgUrl === null)('accepts a return only after release, within 30 days, up to the declared quantities (PostgreSQL)', async () => {
     await returns(await postgresDb(pgUrl as string));
+  });
+});
+
+describe('SandboxCustoms — signatures', () => {
+  it('refuses an inventory whose signature fails (-621028 / -621029) or whose certificate is not the sandbox CA\'s', async () => {
+    const db = await sqliteDb();
+    const { sandbox, waitFor } = await harness(db);
+    const inv = (copNo: string) => fixture('621', (h) => {
+      h.copNo = copNo;
+      bonded(h);
+    });
+    // The official sample's placeholder signature: its digest is not that of the content.
+    await sandbox.send(envelope(inv('SIG-PLACEHOLDER'), 'CEB621Message', undefined, true));
+    // A value changed after signing.
+    const good = signedInventory(inv('SIG-TAMPERED')).toString('utf8');
+    await sandbox.send(envelope(good.replace('<ceb:copNo>SIG-TAMPERED<', '<ceb:copNo>SIG-TAMPERES<'), 'CEB621Message', undefined, true));
+    // A valid signature by a certificate of another CA.
+    const certs = new CertFactory();
+    cleanups.push(() => certs.remove());
+    const other = certs.issue('/C=CN/O=杭州关通报关代理有限公司/CN=3301980A02', { self: true });
+    const parsed = parseDocument(Buffer.from(inv('SIG-FOREIGN-CA')));
+    if (!parsed.ok) throw new Error('fixture');
+    const { Signature: _s, ...body } = parsed.doc.body;
+    const foreign = signCeb(buildDocument(parsed.doc.def, body, { prefix: 'ceb' }), { algorithm: 'sm2-sm3', privateKeyPem: other.keyPem, certificateDer: other.der });
+    await sandbox.send(envelope(foreign, 'CEB621Message', undefined, true));
+    // And a good one.
+    await sandbox.send(envelope(inv('SIG-GOOD'), 'CEB621Message'));
+    const got = await waitFor(7, 100);
+    expect(byKey(got, 'CEB622Message', 'copNo')).toEqual({
+      'SIG-PLACEHOLDER': ['-621028'],
+      'SIG-TAMPERES': ['-621028'],
+      'SIG-FOREIGN-CA': ['-621029'],
+      'SIG-GOOD': ['2', '120', '800', '899'],
+    });
+    const infos = got.flatMap((g) => g.nodes).filter((n) => str(n.returnStatus) === '-621029').map((n) => str(n.returnInfo));
+    expect(infos.some((i) => i.includes('沙箱证书中心'))).toBe(true);
+    expectValid(got);
   });
 });

@@ -20,6 +20,7 @@ import { RECEIPT_OF, loadScenarios, pickScenario, statusSequence, stepFactor, st
 import type { Scenario, ScenarioRule } from './scenarios.ts';
 import { formatReturnNode, receiptDocument, returnNode, taxNode } from './receipts.ts';
 import type { RecordIds } from './receipts.ts';
+import { inventorySignatureRefusal } from './signature.ts';
 import { AFTER_ARRIVAL, cancelInventory, holdInventory, listOf, parcelArrived, recordArrivals, releaseWaiting, returnInventory } from './rules.ts';
 import type { RecordPath, Refusal, WaitingInventory } from './rules.ts';
 
@@ -99,7 +100,9 @@ export class SandboxCustoms implements CustomsTransport {
     const scenarios = recs.map((r) => pickScenario(this.rules, parsed.doc.root, r.head));
     // Customs knows a message by the CopMsgId in its envelope, as real customs sees nothing else.
     if (scenarios.includes('down')) await this.downGate(env.copMsgId);
-    await this.accept(env.copMsgId, (trx, now) => this.plan(trx, env, parsed.doc, recs, scenarios, now));
+    // One signature covers the whole message: a bad one refuses each of its inventories (checked outside the transaction).
+    const badSignature = parsed.doc.root === 'CEB621Message' ? inventorySignatureRefusal(env.data, this.now()) : null;
+    await this.accept(env.copMsgId, (trx, now) => this.plan(trx, env, parsed.doc, recs, scenarios, now, badSignature));
   }
 
   async start(deliver: InboundHandler): Promise<void> {
@@ -155,7 +158,15 @@ export class SandboxCustoms implements CustomsTransport {
   }
 
   /** The receipts of every record, grouped into one document per instant, type and receiver. */
-  private async plan(trx: Transaction<Database>, env: Envelope, doc: ParsedDocument, recs: CebRecord[], scenarios: Scenario[], now: number): Promise<EventRow[]> {
+  private async plan(
+    trx: Transaction<Database>,
+    env: Envelope,
+    doc: ParsedDocument,
+    recs: CebRecord[],
+    scenarios: Scenario[],
+    now: number,
+    badSignature: { code: string; info: string } | null,
+  ): Promise<EventRow[]> {
     const type = doc.root;
     const ids = await this.assignIds(trx, type, recs, scenarios, now);
     const steps: Step[] = [];
@@ -166,7 +177,9 @@ export class SandboxCustoms implements CustomsTransport {
       const path: RecordPath = { receiver: env.senderId, head: r.head, ids: ids[i], eportGuid: randomUUID(), recordGuid: r.guid, scenario: scenarios[i] };
       // Scripted outcomes (REJECT, NEG, SILENT) skip the rules; the normal paths go through them.
       const checked = seq.includes('399');
-      if (type === 'CEB621Message') {
+      if (type === 'CEB621Message' && badSignature && seq.length) {
+        this.walk(type, path, [badSignature.code], now, steps, { invtFrom: Infinity, info: { [badSignature.code]: badSignature.info } });
+      } else if (type === 'CEB621Message') {
         await this.inventory(trx, { ...path, list: listOf(r.node, 'InventoryList') }, seq, now, steps);
       } else if (checked && (type === 'CEB623Message' || type === 'CEB625Message')) {
         const invtNo = str(r.head.invtNo);
