@@ -91,6 +91,9 @@ export function nodeFromJson(def: MessageDef, json: unknown): { ok: true; body: 
   return issues.length ? { ok: false, issues } : { ok: true, body: body as CebNode };
 }
 
+/** Keys that reach an object's prototype: refused wherever they stand, before any copy is made. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 function kind(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
@@ -116,6 +119,10 @@ function readNode(el: ElementDef, json: unknown, path: string, issues: Issue[], 
   const node: CebNode = {};
   const allowedAttrs = new Set((isRoot ? el.attrs : undefined)?.map((a) => a.name) ?? []);
   for (const key of Object.keys(src)) {
+    if (FORBIDDEN_KEYS.has(key)) {
+      issues.push({ path: `${path}.${key}`, rule: 'json.forbidden-key', expected: 'no __proto__, constructor or prototype key', actual: key });
+      continue;
+    }
     if (allowedAttrs.has(key)) {
       const v = src[key];
       if (typeof v === 'string') node[key] = v;
@@ -130,6 +137,10 @@ function readNode(el: ElementDef, json: unknown, path: string, issues: Issue[], 
     const v = src[key];
     if (child.max > 1) {
       const list = Array.isArray(v) ? v : [v];
+      if (list.length > child.max) {
+        issues.push({ path: `${path}.${key}`, rule: 'maxOccurs', expected: `at most ${child.max} ${child.name}`, actual: `${list.length}` });
+        continue;
+      }
       const out: Array<string | CebNode> = [];
       list.forEach((item, i) => {
         const r = readNode(child, item, `${path}.${key}[${i}]`, issues);

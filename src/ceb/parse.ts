@@ -2,8 +2,10 @@
  * Streaming, namespace-aware parser that validates a CEB or DXP document against its field
  * table while reading it, and yields the JSON form directly (no intermediate DOM).
  *
- * Safety: any DOCTYPE is refused outright (so no external entity and no entity expansion can
- * happen), depth, attribute count and attribute length are capped; the caller caps the size.
+ * Safety: any DOCTYPE is refused outright (so no external entity, no entity expansion and no
+ * DTD-driven blow-up can happen), and so is any processing instruction but the XML declaration.
+ * Every size is capped by a named limit (DEFAULT_LIMITS) whose refusal names the rule
+ * (`limit.depth` …), what was allowed and what came; the parse stops at the first one.
  */
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { decodeXml } from './decode.ts';
@@ -37,13 +39,58 @@ export interface ParsedDocument {
 export type ParseOutcome = { ok: true; doc: ParsedDocument } | { ok: false; issues: Issue[] };
 
 export interface ParseLimits {
+  /** Bytes of the document (`limit.size`): a ceiling for every path, the HTTP body limit comes first. */
+  maxBytes: number;
+  /** Nesting of elements (`limit.depth`); a signed CEB message needs 7. */
   maxDepth: number;
+  /** Elements in the document (`limit.elements`); a full CEB621 (100 inventories of 99 lines) has about 213,000. */
+  maxElements: number;
+  /** Attributes on one element, namespace declarations included (`limit.attributes`). */
   maxAttributes: number;
+  /** Characters of one attribute value (`limit.attribute-length`). */
   maxAttributeLength: number;
+  /** Characters of one text field (`limit.text-length`); the longest CEB field holds 5,000. Base64 fields (DxpMsg Data) are bounded by maxBytes only. */
+  maxTextLength: number;
+  /** Characters of an element or attribute name, prefix included (`limit.name-length`). */
+  maxNameLength: number;
+  /** Schema faults collected before the parse gives up. */
   maxIssues: number;
 }
 
-export const DEFAULT_LIMITS: ParseLimits = { maxDepth: 24, maxAttributes: 16, maxAttributeLength: 2048, maxIssues: 100 };
+export const DEFAULT_LIMITS: Readonly<ParseLimits> = Object.freeze({
+  maxBytes: 64 * 1024 * 1024,
+  maxDepth: 24,
+  maxElements: 250_000,
+  maxAttributes: 16,
+  maxAttributeLength: 2048,
+  maxTextLength: 65_536,
+  maxNameLength: 128,
+  maxIssues: 100,
+});
+
+/**
+ * saxes adds one property per handler after construction; past six of them the parser object
+ * loses its fast shape and every parse is a fifth slower. Declared in the constructor, it keeps it.
+ */
+class Parser extends SaxesParser<{ xmlns: true; position: true }> {
+  constructor() {
+    super({ xmlns: true, position: true });
+    const self = this as unknown as Record<'xmldeclHandler' | 'textHandler' | 'piHandler' | 'doctypeHandler' | 'commentHandler' | 'openTagStartHandler' | 'attributeHandler' | 'openTagHandler' | 'closeTagHandler' | 'cdataHandler' | 'errorHandler' | 'endHandler' | 'readyHandler', unknown>;
+    self.xmldeclHandler = undefined;
+    self.textHandler = undefined;
+    self.piHandler = undefined;
+    self.doctypeHandler = undefined;
+    self.commentHandler = undefined;
+    self.openTagStartHandler = undefined;
+    self.attributeHandler = undefined;
+    self.openTagHandler = undefined;
+    self.closeTagHandler = undefined;
+    self.cdataHandler = undefined;
+    self.errorHandler = undefined;
+    self.endHandler = undefined;
+    self.readyHandler = undefined;
+  }
+}
 
 interface Frame {
   def: ElementDef;
@@ -70,9 +117,12 @@ export function parseDocument(
   accept: (def: MessageDef) => string | null = () => null,
   limits: ParseLimits = DEFAULT_LIMITS,
 ): ParseOutcome {
+  if (bytes.byteLength > limits.maxBytes) {
+    return { ok: false, issues: [{ path: '', rule: 'limit.size', expected: `≤ ${limits.maxBytes} bytes`, actual: `${bytes.byteLength} bytes` }] };
+  }
   const decoded = decodeXml(bytes);
   if (!decoded.ok) {
-    return { ok: false, issues: [{ path: '', rule: 'encoding', expected: decoded.expected, actual: decoded.actual }] };
+    return { ok: false, issues: [{ path: '', rule: decoded.rule, expected: decoded.expected, actual: decoded.actual }] };
   }
   return parseText(decoded.text, decoded.encoding, accept, limits);
 }
@@ -90,8 +140,9 @@ export function parseText(
   let anyDepth = 0;
   let anyStart = 0;
   let depth = 0;
+  let elements = 0;
 
-  const parser = new SaxesParser({ xmlns: true, position: true });
+  const parser = new Parser();
 
   const fail = (issue: Issue): never => {
     issues.push(issue);
@@ -105,6 +156,37 @@ export function parseText(
   parser.on('doctype', () =>
     fail({ path: '', rule: 'no-doctype', expected: 'no DOCTYPE (DTDs and entities are refused)', actual: 'a DOCTYPE declaration' }),
   );
+  parser.on('xmldecl', (decl) => {
+    if (decl.version !== undefined && decl.version !== '1.0') {
+      fail({ path: '', rule: 'xml-version', expected: 'version="1.0"', actual: `version="${show(decl.version, 20)}"` });
+    }
+  });
+  parser.on('processinginstruction', (pi) =>
+    fail({ path: currentPath(), rule: 'no-processing-instruction', expected: 'no processing instruction (only the <?xml …?> declaration)', actual: `<?${show(pi.target, 40)} …?>` }),
+  );
+  // A limit refuses the whole document: its issue comes first, before any schema fault met so far.
+  const limit = (rule: string, expected: string, actual: string, path = currentPath()): never => {
+    issues.unshift({ path, rule, expected, actual });
+    throw new Stop();
+  };
+  parser.on('comment', (c) => {
+    if (c.length > limits.maxTextLength) limit('limit.text-length', `comments of ≤ ${limits.maxTextLength} characters`, `${c.length} characters`);
+  });
+  /** Every element, inside `any` content too. */
+  function checkLimits(tag: SaxesTagNS) {
+    if (++elements > limits.maxElements) limit('limit.elements', `≤ ${limits.maxElements} elements`, `more than ${limits.maxElements} at <${show(tag.name, 40)}>`);
+    if (depth > limits.maxDepth) limit('limit.depth', `≤ ${limits.maxDepth} levels of nesting`, `more than ${limits.maxDepth} at <${show(tag.name, 40)}>`);
+    if (tag.name.length > limits.maxNameLength) limit('limit.name-length', `names of ≤ ${limits.maxNameLength} characters`, `${tag.name.length} characters in <${show(tag.name, 40)}>`);
+    let count = 0;
+    for (const name in tag.attributes) {
+      if (++count > limits.maxAttributes) limit('limit.attributes', `≤ ${limits.maxAttributes} attributes on one element`, `more than ${limits.maxAttributes} on <${show(tag.name, 40)}>`);
+      const value = tag.attributes[name].value;
+      if (name.length > limits.maxNameLength) limit('limit.name-length', `names of ≤ ${limits.maxNameLength} characters`, `${name.length} characters in attribute ${show(name, 40)}`);
+      if (value.length > limits.maxAttributeLength) {
+        limit('limit.attribute-length', `attribute values of ≤ ${limits.maxAttributeLength} characters`, `${value.length} characters in ${show(name, 40)}`);
+      }
+    }
+  }
   parser.on('error', (err) => fail({ path: currentPath(), rule: 'well-formed', expected: 'well-formed XML', actual: err.message }));
 
   function currentPath(): string {
@@ -113,21 +195,10 @@ export function parseText(
 
   parser.on('opentag', (tag: SaxesTagNS) => {
     depth++;
-    if (depth > limits.maxDepth) {
-      fail({ path: currentPath(), rule: 'maxDepth', expected: `nesting of at most ${limits.maxDepth} levels`, actual: `more than ${limits.maxDepth}` });
-    }
+    checkLimits(tag);
     if (anyDepth > 0) {
       anyDepth++;
       return;
-    }
-    const attrs = Object.values(tag.attributes);
-    if (attrs.length > limits.maxAttributes) {
-      fail({ path: currentPath(), rule: 'maxAttributes', expected: `at most ${limits.maxAttributes} attributes`, actual: `${attrs.length} on <${tag.name}>` });
-    }
-    for (const a of attrs) {
-      if (a.value.length > limits.maxAttributeLength) {
-        fail({ path: currentPath(), rule: 'maxAttributeLength', expected: `attribute values of at most ${limits.maxAttributeLength} characters`, actual: `${a.value.length} in ${tag.name}@${a.name}` });
-      }
     }
 
     if (stack.length === 0) {
@@ -250,6 +321,9 @@ export function parseText(
   parser.on('text', (t) => onText(t));
   parser.on('cdata', (t) => onText(t));
   function onText(t: string) {
+    if (t.length > limits.maxTextLength && !(anyDepth === 0 && stack.length > 0 && stack[stack.length - 1].def.type?.kind === 'base64')) {
+      limit('limit.text-length', `text of ≤ ${limits.maxTextLength} characters`, `${t.length} characters`);
+    }
     if (anyDepth > 0 || stack.length === 0) return;
     const frame = stack[stack.length - 1];
     if (frame.def.children) {
@@ -259,6 +333,9 @@ export function parseText(
       return;
     }
     frame.text += t;
+    if (frame.text.length > limits.maxTextLength && frame.def.type?.kind !== 'base64') {
+      limit('limit.text-length', `text of ≤ ${limits.maxTextLength} characters`, `${frame.text.length} characters`);
+    }
   }
 
   parser.on('closetag', () => {
