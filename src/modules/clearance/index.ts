@@ -1,7 +1,8 @@
 /** Clearance rules for retail import: 三单比对, positive list, tax, quotas, bonded stock, conflicts, pre-check. */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.ts';
-import type { DeclarationsService, Sender } from '../declarations/index.ts';
+import type { DeclarationsService } from '../declarations/index.ts';
+import type { Caller } from '../../platform/access.ts';
 import { ClearanceRepository } from './clearance.repository.ts';
 import { ClearanceService, type ClearancePorts, type ClearanceSettings } from './clearance.service.ts';
 import { precheck, type PrecheckPorts } from './precheck.ts';
@@ -18,6 +19,6 @@ export function createClearance(db: Kysely<Database>, declarations: Declarations
   const service = new ClearanceService(db, repo, declarations, ports, settings);
   return {
     service,
-    precheck: (sender: Sender, body: Buffer, format: 'xml' | 'json') => precheck(db, declarations, (t, ids) => repo.releaseTimes(t, ids), ports, settings, sender, body, format),
+    precheck: (sender: Caller, body: Buffer, format: 'xml' | 'json') => precheck(db, declarations, (t, ids) => repo.releaseTimes(t, ids), ports, settings, sender, body, format),
   };
 }

@@ -5,7 +5,8 @@
 import type { Kysely } from 'kysely';
 import type { CebNode } from '../../ceb/index.ts';
 import type { Database } from '../../db/index.ts';
-import type { DeclarationsService, NewMessage, Sender } from '../declarations/index.ts';
+import type { DeclarationsService, NewMessage } from '../declarations/index.ts';
+import type { Caller } from '../../platform/access.ts';
 import { AppError } from '../../platform/errors.ts';
 import { fenToYuan, type TaxRate } from '../tax/index.ts';
 import { cstTime17 } from '../../platform/time.ts';
@@ -36,7 +37,8 @@ export interface PrecheckResult {
 }
 
 export interface PrecheckPorts {
-  read(sender: Sender, body: Buffer, format: 'xml' | 'json'): Promise<NewMessage>;
+  /** Reads the message as ingest would, and checks the caller may send it (role, parties, delegation). */
+  read(caller: Caller, body: Buffer, format: 'xml' | 'json'): Promise<NewMessage>;
   rateOf(gcode: string): TaxRate;
   onPositiveList(gcode: string): boolean;
   quotaRemaining(idNumber: string, year: number): Promise<number>;
@@ -49,7 +51,7 @@ export async function precheck(
   releaseTimes: (trx: Kysely<Database>, ids: number[]) => Promise<Map<number, number>>,
   ports: PrecheckPorts,
   settings: ConflictSettings & { rulesOff: ReadonlySet<RuleId> },
-  sender: Sender,
+  sender: Caller,
   body: Buffer,
   format: 'xml' | 'json',
 ): Promise<PrecheckResult> {
@@ -58,7 +60,10 @@ export async function precheck(
     msg = await ports.read(sender, body, format);
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
-    return { ok: false, messageType: '', records: [{ seq: -1, guid: '', findings: err.issues.map((i) => ({ code: err.code, path: i.path, message: `${i.rule}: expected ${i.expected}, got ${i.actual}` })), warnings: [] }] };
+    // A message the caller may not send is refused before any other enterprise's document is looked at.
+    const code = err.customs?.returnStatus ?? err.code;
+    const findings = err.issues.length ? err.issues.map((i) => ({ code, path: i.path, message: `${i.rule}: expected ${i.expected}, got ${i.actual}` })) : [{ code, message: err.message }];
+    return { ok: false, messageType: '', records: [{ seq: -1, guid: '', findings, warnings: [] }] };
   }
   const records: PrecheckRecord[] = msg.records.map((r) => ({ seq: r.seq, guid: r.guid, findings: [], warnings: [] }));
   const conflict = (await findConflicts(db, declarations, releaseTimes, [msg], settings)).get(msg);

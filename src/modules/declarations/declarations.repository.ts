@@ -2,6 +2,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/index.ts';
 import type { AppError } from '../../platform/errors.ts';
+import type { AuditEntry } from '../audit/index.ts';
+import type { SignatureCheck } from '../../ceb/dsig.ts';
 
 export interface NewMessage {
   enterpriseId: number;
@@ -14,7 +16,19 @@ export interface NewMessage {
   encoding: string;
   copMsgId: string;
   senderDxpId: string;
-  records: Array<{ seq: number; guid: string; corrKey: string; refKey: string | null; fields: string }>;
+  /** `parties`: the record's party codes the sending policy checks (declarant, principal). */
+  records: Array<{ seq: number; guid: string; corrKey: string; refKey: string | null; fields: string; parties?: Record<string, string> }>;
+  /** SHA-256 (hex) of the bytes received, for the audit log. */
+  sha256?: string;
+  /** Who declared it, with which credential (set once the sender is authorized), for the audit log. */
+  declaredBy?: { code: string; via: string; keyId?: number; accountId?: number };
+  /** The ds:Signature as verified on the CPU pool; null when the message carries none. */
+  signature?: SignatureCheck | null;
+}
+
+/** Where accepted declarations are recorded: the audit log, inside the batch's transaction. */
+export interface DeclarationAudit {
+  append(trx: Kysely<Database>, entries: AuditEntry[]): Promise<void>;
 }
 
 /** What ingest asks of the modules downstream, inside the batch's transaction. */
@@ -27,6 +41,8 @@ export interface IngestHooks {
   route(trx: Transaction<Database>, stored: StoredForRouting[], now: number): Promise<void>;
   /** After the batch's transaction committed. */
   committed?(): void;
+  /** Before the group commit: is the signature required, valid and by a certificate of the sender? Throws an AppError to refuse. */
+  signature?(item: NewMessage): Promise<void>;
 }
 
 export interface StoredForRouting {
@@ -100,6 +116,27 @@ const toStored = (r: MessageRow): StoredMessage => ({
   copMsgId: r.cop_msg_id,
 });
 
+/** `declaration.accepted`: what was declared, by whom, with which credential, and the digest of the exact bytes. */
+function acceptedEntry(m: NewMessage, stored: StoredMessage, now: number): AuditEntry {
+  const by = m.declaredBy;
+  return {
+    actor: `enterprise:${by?.code ?? m.enterpriseId}`,
+    action: 'declaration.accepted',
+    subject: `message:${stored.id}`,
+    enterpriseId: m.enterpriseId,
+    at: now,
+    detail: {
+      messageType: m.messageType,
+      guid: m.guid,
+      records: m.records.length,
+      sha256: m.sha256,
+      via: by?.via,
+      keyId: by?.keyId,
+      accountId: by?.accountId,
+    },
+  };
+}
+
 /** Rows per multi-row INSERT: keeps bound parameters far below SQLite's limit. */
 const CHUNK = 400;
 
@@ -110,7 +147,10 @@ function chunks<T>(list: T[], n = CHUNK): T[][] {
 }
 
 export class DeclarationsRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly audit?: DeclarationAudit,
+  ) {}
 
   /**
    * Stores a batch: messages already present (same idempotency key) are returned as they are,
@@ -189,14 +229,17 @@ export class DeclarationsRepository {
           ids.set(r.message_id, list);
         }
       }
+      const stored = fresh.filter((m) => created.has(m.idemKey));
       await hooks.route(
         trx,
-        fresh.filter((m) => created.has(m.idemKey)).map((item) => {
+        stored.map((item) => {
           const message = created.get(item.idemKey)!;
           return { message, item, declarationIds: ids.get(message.id) ?? [], held: message.status === 'awaiting-documents' };
         }),
         now,
       );
+      // One audit entry per accepted message, committed with it; one append for the whole batch.
+      if (this.audit) await this.audit.append(trx, stored.map((m) => acceptedEntry(m, created.get(m.idemKey)!, now)));
       // A repeat, in the same batch, of a refused message gets the same answer.
       const refusedByKey = new Map([...refused].map(([m, e]) => [m.idemKey, e]));
       return items.map((i): BatchOutcome => {

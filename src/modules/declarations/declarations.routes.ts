@@ -1,7 +1,9 @@
 /** POST /api/v1/messages and the views of a stored message. Thin: the service does the work. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { requireRead } from '../../platform/access.ts';
+import { requireDeclarer } from './authorize.ts';
 import { AppError } from '../../platform/errors.ts';
-import { errorSchema, parseId, type Authenticate } from '../../platform/http.ts';
+import { errorSchema, parseId, type Authenticate, type Caller } from '../../platform/http.ts';
 import type { DeclarationsService } from './declarations.service.ts';
 
 export interface ReceiptView {
@@ -28,8 +30,17 @@ const ackSchema = {
   properties: { id: { type: 'integer' }, messageType: { type: 'string' }, guid: { type: 'string' }, records: { type: 'integer' }, status: { type: 'string' } },
 };
 
+const viewErrors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema };
+
 export async function declarationsRoutes(app: FastifyInstance, opts: DeclarationsRoutesOptions) {
   const { service, authenticate } = opts;
+  const callers = new WeakMap<FastifyRequest, Caller>();
+  /** Any reader: approved, with the read scope. Whose messages it sees is decided per message (404 otherwise). */
+  const reader = async (req: FastifyRequest) => {
+    const caller = await authenticate(req);
+    requireRead(caller);
+    return caller;
+  };
   // Bodies are kept as the exact bytes received: they are stored and forwarded unchanged.
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(['application/xml', 'text/xml', 'application/json'], { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes }, (_req, body, done) => done(null, body));
@@ -38,12 +49,23 @@ export async function declarationsRoutes(app: FastifyInstance, opts: Declaration
     bodyLimit: opts.maxBodyBytes,
     schema: {
       summary: 'Submit a CEB declaration (XML, DxpMsg or JSON form)',
-      description: '202 after the durable commit; 200 with the first outcome for a repeat (same sender, message type and root guid).',
+      description:
+        '202 after the durable commit; 200 with the first outcome for a repeat (same sender, message type and root guid). ' +
+        'Only approved enterprises whose role sends the message type (CEB311 platform, CEB411 payment, CEB511/513 logistics, ' +
+        'CEB621/623/625 declaration agent or e-commerce enterprise, CEB711 supervision-site operator); otherwise 403 with returnStatus -10101. ' +
+        'Each record must name the sender as its declarant (ebpCode, payCode, logisticsCode, agentCode, operatorCode), and an inventory, cancel ' +
+        'or return its ebcCode as the sender or an enterprise that delegated the message type to it; otherwise 403 naming the record, and nothing is stored.',
       tags: ['messages'],
       response: { 200: ackSchema, 202: ackSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 413: errorSchema, 415: errorSchema },
     },
+    // Who is calling is settled before the body is read: a caller who may not declare uploads nothing.
+    onRequest: async (req) => {
+      const caller = await authenticate(req);
+      requireDeclarer(caller);
+      callers.set(req, caller);
+    },
   }, async (req, reply) => {
-    const caller = await authenticate(req);
+    const caller = callers.get(req) ?? (await authenticate(req));
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const format = type === 'application/json' ? 'json' : 'xml';
     if (!Buffer.isBuffer(req.body)) throw new AppError('UNSUPPORTED_MEDIA_TYPE');
@@ -51,10 +73,17 @@ export async function declarationsRoutes(app: FastifyInstance, opts: Declaration
     return reply.status(created ? 202 : 200).send({ id: message.id, messageType: message.messageType, guid: message.guid, records: message.recordCount, status: message.status });
   });
 
-  app.get('/api/v1/messages/:id', { schema: { summary: 'A message: status, records and every receipt', tags: ['messages'] } }, async (req) => {
-    const caller = await authenticate(req);
+  app.get('/api/v1/messages/:id', {
+    schema: {
+      summary: 'A message: status, records and every receipt',
+      description: 'Your own messages; the operator and regulators read every message, a bank those whose sender consented to share messages with it. Any other id answers 404.',
+      tags: ['messages'],
+      response: viewErrors,
+    },
+  }, async (req) => {
+    const caller = await reader(req);
     const id = parseId((req.params as { id: string }).id);
-    const { message, records } = await service.show(id, caller.id);
+    const { message, records } = await service.show(id, caller);
     const receipts = await opts.receiptsOf(id);
     const clearance = message.messageType === 'CEB621Message' ? await opts.clearanceOf(id) : undefined;
     return {
@@ -82,15 +111,15 @@ export async function declarationsRoutes(app: FastifyInstance, opts: Declaration
     };
   });
 
-  app.get('/api/v1/messages/:id/raw', { schema: { summary: 'The exact bytes received', tags: ['messages'] } }, async (req, reply) => {
-    const caller = await authenticate(req);
-    const m = await service.bytes(parseId((req.params as { id: string }).id), caller.id);
+  app.get('/api/v1/messages/:id/raw', { schema: { summary: 'The exact bytes received', description: 'Readable as the message view is.', tags: ['messages'], response: viewErrors } }, async (req, reply) => {
+    const caller = await reader(req);
+    const m = await service.bytes(parseId((req.params as { id: string }).id), caller);
     return reply.type(m.bodyFormat === 'json' ? 'application/json' : 'application/xml').send(m.body);
   });
 
-  app.get('/api/v1/messages/:id/envelope', { schema: { summary: 'The DxpMsg forwarded to customs', tags: ['messages'] } }, async (req, reply) => {
-    const caller = await authenticate(req);
-    const m = await service.bytes(parseId((req.params as { id: string }).id), caller.id);
+  app.get('/api/v1/messages/:id/envelope', { schema: { summary: 'The DxpMsg forwarded to customs', description: 'Readable as the message view is.', tags: ['messages'], response: viewErrors } }, async (req, reply) => {
+    const caller = await reader(req);
+    const m = await service.bytes(parseId((req.params as { id: string }).id), caller);
     return reply.type('application/xml; charset=utf-8').send(service.envelope(m));
   });
 }

@@ -8,6 +8,8 @@ import { buildDxpMsg, CUSTOMS_IMPORT_DXP_ID } from '../../ceb/index.ts';
 import type { Sender } from './ingest.ts';
 import type { Cpu } from '../../platform/cpu-pool.ts';
 import { advance, statusFromReturn, type RecordStatus } from './status.ts';
+import { authorizeDeclaration, type Delegated } from './authorize.ts';
+import { mayRead, type Caller } from '../../platform/access.ts';
 
 export interface ReceiptUpdate {
   declaration: DeclarationRef;
@@ -31,6 +33,12 @@ export interface IngestResult {
   message: StoredMessage;
 }
 
+/** Who may declare for whom: what ingest asks of the enterprises module. */
+export interface IngestAccess {
+  /** Has the enterprise `principalCode` delegated `messageType` to the agent `agentId` (now)? */
+  delegated: Delegated;
+}
+
 
 export class DeclarationsService {
   private readonly commit: GroupCommit<NewMessage, BatchOutcome>;
@@ -38,9 +46,10 @@ export class DeclarationsService {
 
   constructor(
     private readonly repo: DeclarationsRepository,
-    hooks: IngestHooks,
+    private readonly hooks: IngestHooks,
     private readonly cpu: Cpu,
     lingerMs = 0,
+    private readonly access: IngestAccess = { delegated: async () => false },
   ) {
     this.commit = new GroupCommit(
       async (items) => {
@@ -65,9 +74,28 @@ export class DeclarationsService {
     return { ...read, body, ceb: read.ceb ? Buffer.from(read.ceb.buffer, read.ceb.byteOffset, read.ceb.byteLength) : null };
   }
 
-  /** Validates and durably stores one message; resolves only after the commit. */
-  async ingest(sender: Sender, body: Buffer, format: 'xml' | 'json'): Promise<IngestResult> {
-    const out = await this.commit.submit(await this.read(sender, body, format));
+  /**
+   * May `caller` send this message? Its roles must send the type, each record must name it as
+   * declarant, and as principal or under that principal's delegation. Throws AppError (403).
+   */
+  authorize(caller: Caller, msg: NewMessage): Promise<void> {
+    return authorizeDeclaration(caller, msg, this.access.delegated);
+  }
+
+  /** Validates a message and checks the caller may send it, without storing it (pre-check). */
+  async readAuthorized(caller: Caller, body: Buffer, format: 'xml' | 'json'): Promise<NewMessage> {
+    const msg = await this.read(caller, body, format);
+    await this.authorize(caller, msg);
+    return msg;
+  }
+
+  /** Validates, authorizes and durably stores one message; resolves only after the commit. */
+  async ingest(caller: Caller, body: Buffer, format: 'xml' | 'json'): Promise<IngestResult> {
+    const msg = await this.read(caller, body, format);
+    await this.authorize(caller, msg);
+    await this.hooks.signature?.(msg);
+    msg.declaredBy = { code: caller.code, via: caller.via, keyId: caller.keyId, accountId: caller.accountId };
+    const out = await this.commit.submit(msg);
     if ('error' in out) throw out.error;
     return out;
   }
@@ -76,16 +104,17 @@ export class DeclarationsService {
     return this.commit.drain();
   }
 
-  async show(id: number, enterpriseId: number) {
+  /** A message the caller may read; another tenant's answers like a missing one (its existence is not disclosed). */
+  async show(id: number, caller: Caller) {
     const message = await this.repo.message(id);
-    if (!message || message.enterpriseId !== enterpriseId) throw new AppError('NOT_FOUND', `No message ${id} of yours.`);
+    if (!message || !mayRead(caller, message.enterpriseId, 'messages')) throw new AppError('NOT_FOUND', `No message ${id} that you may read.`);
     const records = await this.repo.records(id);
     return { message, records };
   }
 
-  async bytes(id: number, enterpriseId: number) {
+  async bytes(id: number, caller: Caller) {
     const m = await this.repo.messageBytes(id);
-    if (!m || m.enterpriseId !== enterpriseId) throw new AppError('NOT_FOUND', `No message ${id} of yours.`);
+    if (!m || !mayRead(caller, m.enterpriseId, 'messages')) throw new AppError('NOT_FOUND', `No message ${id} that you may read.`);
     return m;
   }
 

@@ -4,10 +4,12 @@ import type { Database } from '../../db/index.ts';
 import type { Cpu } from '../../platform/cpu-pool.ts';
 import { DeclarationsRepository } from './declarations.repository.ts';
 import { DeclarationsService } from './declarations.service.ts';
-import type { IngestHooks } from './declarations.repository.ts';
+import type { DeclarationAudit, IngestHooks } from './declarations.repository.ts';
+import type { IngestAccess } from './declarations.service.ts';
 
 export { DeclarationsService } from './declarations.service.ts';
-export type { IngestResult, ReceiptUpdate, StatusChange } from './declarations.service.ts';
+export type { IngestAccess, IngestResult, ReceiptUpdate, StatusChange } from './declarations.service.ts';
+export { SEND_POLICY, authorizeDeclaration, requireDeclarer, requireSendingRole, sendingRoles, type SendPolicy, type Delegated } from './authorize.ts';
 export type { DeclarationRef, DocumentRow, IngestHooks, NewMessage, StoredForRouting, StoredMessage } from './declarations.repository.ts';
 export { IMPORT_DECLARATIONS, readMessageTask } from './ingest.ts';
 export type { Sender } from './ingest.ts';
@@ -15,6 +17,7 @@ export type { RecordStatus } from './status.ts';
 export { statusFromReturn, advance } from './status.ts';
 export { declarationsRoutes } from './declarations.routes.ts';
 
-export function createDeclarations(db: Kysely<Database>, hooks: IngestHooks, cpu: Cpu, lingerMs = 0): DeclarationsService {
-  return new DeclarationsService(new DeclarationsRepository(db), hooks, cpu, lingerMs);
+/** `access` answers delegations at ingest; `audit` records each accepted message in its batch's transaction. */
+export function createDeclarations(db: Kysely<Database>, hooks: IngestHooks, cpu: Cpu, lingerMs = 0, access?: IngestAccess, audit?: DeclarationAudit): DeclarationsService {
+  return new DeclarationsService(new DeclarationsRepository(db, audit), hooks, cpu, lingerMs, access);
 }

@@ -20,8 +20,11 @@ import {
   type MessageDef,
   type ParsedDocument,
 } from '../../ceb/index.ts';
+import { checkSignature } from '../../ceb/dsig.ts';
 import { AppError } from '../../platform/errors.ts';
+import { readJson } from '../../platform/json.ts';
 import type { NewMessage } from './declarations.repository.ts';
+import { partiesOf } from './authorize.ts';
 
 /** Declarations an enterprise may send on the import side (receipts come only from customs). */
 export const IMPORT_DECLARATIONS = new Set([
@@ -112,7 +115,10 @@ export function readMessage(sender: Sender, body: Buffer, format: 'xml' | 'json'
     encoding: doc.encoding,
     copMsgId: crypto.randomUUID(),
     senderDxpId: sender.dxpId,
-    records: recs.map((r) => ({ seq: r.seq, guid: r.guid, corrKey: declarationKey(doc.root, r.head), refKey: orderRef(doc.root, r.head), fields: JSON.stringify(r.node) })),
+    records: recs.map((r) => ({ seq: r.seq, guid: r.guid, corrKey: declarationKey(doc.root, r.head), refKey: orderRef(doc.root, r.head), fields: JSON.stringify(r.node), parties: partiesOf(doc.root, r.head) })),
+    sha256: crypto.createHash('sha256').update(body).digest('hex'),
+    // Verified here, on the CPU pool; whether the certificate is the sender's is judged before the commit.
+    signature: doc.body.Signature === undefined ? null : checkSignature(ceb ?? body),
   };
 }
 
@@ -124,12 +130,10 @@ function orderRef(messageType: string, head: CebNode): string | null {
 
 /** JSON form: `{ "CEB311Message": { "guid": …, "version": …, "Order": [ … ], "BaseTransfer": { … } } }`. */
 function fromJson(body: Buffer): { bytes: Buffer; doc: ParsedDocument } {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw invalid([{ path: '', rule: 'json', expected: 'a JSON document', actual: (err as Error).message }], 'The body is not valid JSON.');
-  }
+  // Strict UTF-8, nesting capped, no __proto__/constructor/prototype key anywhere.
+  const read = readJson(body);
+  if (!read.ok) throw invalid(read.issues, 'The body is not an acceptable JSON document.');
+  const json: unknown = read.value;
   if (typeof json !== 'object' || json === null || Array.isArray(json) || Object.keys(json).length !== 1) {
     throw invalid([{ path: '', rule: 'json', expected: 'an object with one key, the message root (e.g. "CEB311Message")', actual: Array.isArray(json) ? 'an array' : typeof json }]);
   }

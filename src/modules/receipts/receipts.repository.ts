@@ -58,8 +58,11 @@ export class ReceiptsRepository {
     return ids;
   }
 
-  feed(enterpriseId: number, after: number, limit: number): Promise<ReceiptRow[]> {
-    return this.db.selectFrom('receipts').select(COLUMNS).where('enterprise_id', '=', enterpriseId).where('id', '>', after).orderBy('id').limit(limit).execute();
+  /** Receipts after the cursor, of the given enterprises only (null: of every enterprise, and those tied to none). */
+  feed(enterpriseIds: number[] | null, after: number, limit: number): Promise<ReceiptRow[]> {
+    let q = this.db.selectFrom('receipts').select(COLUMNS).where('id', '>', after);
+    if (enterpriseIds) q = enterpriseIds.length === 1 ? q.where('enterprise_id', '=', enterpriseIds[0]) : q.where('enterprise_id', 'in', enterpriseIds.length ? enterpriseIds : [-1]);
+    return q.orderBy('id').limit(limit).execute();
   }
 
   forMessage(messageId: number): Promise<ReceiptRow[]> {

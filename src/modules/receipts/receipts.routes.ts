@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { readFilter, requireRead, requireWrite } from '../../platform/access.ts';
 import { AppError } from '../../platform/errors.ts';
-import { parseId, type Authenticate } from '../../platform/http.ts';
+import { errorSchema, parseId, type Authenticate } from '../../platform/http.ts';
 import { receiptView, type ReceiptsService } from './receipts.service.ts';
 import type { WebhooksService } from './webhooks.service.ts';
 
@@ -10,25 +11,55 @@ export interface ReceiptsRoutesOptions {
   authenticate: Authenticate;
 }
 
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorSchema]));
+
 export async function receiptsRoutes(app: FastifyInstance, opts: ReceiptsRoutesOptions) {
   const { receipts, webhooks, authenticate } = opts;
+  const reader = async (req: FastifyRequest) => {
+    const caller = await authenticate(req);
+    requireRead(caller);
+    return caller;
+  };
+  /** Webhooks are an enterprise's own configuration: changed with the manage scope, never by regulators. */
+  const manager = async (req: FastifyRequest) => {
+    const caller = await authenticate(req);
+    requireWrite(caller, 'manage');
+    return caller;
+  };
 
   app.get('/api/v1/receipts', {
     schema: {
-      summary: 'Pull feed of your receipts, oldest first',
-      description: 'Pass the `next` cursor of the previous page as `after`. Only receipts of your own declarations.',
+      summary: 'Pull feed of receipts, oldest first',
+      description:
+        'Pass the `next` cursor of the previous page as `after`. An enterprise reads the receipts of its own declarations; a bank those of the ' +
+        'enterprises that consented to share receipts with it; the operator and regulators every receipt. `enterpriseId` narrows the feed to one ' +
+        'enterprise you may read (403 otherwise).',
       tags: ['receipts'],
-      querystring: { type: 'object', properties: { after: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000 } } },
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { after: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000 }, enterpriseId: { type: 'integer', minimum: 1 } },
+      },
+      response: errors(400, 401, 403),
     },
   }, async (req) => {
-    const caller = await authenticate(req);
-    const q = req.query as { after?: string; limit?: number };
+    const caller = await reader(req);
+    const q = req.query as { after?: string; limit?: number; enterpriseId?: number };
     const after = q.after === undefined || q.after === '' ? 0 : Number(q.after);
     if (!Number.isSafeInteger(after) || after < 0) {
       throw new AppError('INVALID_REQUEST', 'after must be a cursor returned as `next`.', [{ path: 'after', rule: 'cursor', expected: 'a non-negative integer cursor', actual: String(q.after) }]);
     }
-    const rows = await receipts.feed(caller.id, after, q.limit ?? 100);
-    return { items: rows.map((r) => ({ ...receiptView(r), xml: r.xml })), next: String(rows.length ? rows[rows.length - 1].id : after) };
+    let ids = readFilter(caller, 'receipts');
+    if (q.enterpriseId !== undefined) {
+      if (ids && !ids.includes(q.enterpriseId)) {
+        throw new AppError('FORBIDDEN', `You may not read the receipts of enterprise ${q.enterpriseId}.`, [
+          { path: 'enterpriseId', rule: 'readable', expected: `one of ${ids.join(', ')}`, actual: String(q.enterpriseId) },
+        ]);
+      }
+      ids = [q.enterpriseId];
+    }
+    const rows = await receipts.feed(ids, after, q.limit ?? 100);
+    return { items: rows.map((r) => ({ ...receiptView(r), enterpriseId: r.enterprise_id, xml: r.xml })), next: String(rows.length ? rows[rows.length - 1].id : after) };
   });
 
   app.post('/api/v1/webhooks', {
@@ -37,26 +68,27 @@ export async function receiptsRoutes(app: FastifyInstance, opts: ReceiptsRoutesO
       description: 'Each delivery is a JSON POST signed in the x-silkgate-signature header: t=<unix>,v1=hex(HMAC-SHA256(secret, "<t>.<body>")). The secret is shown once.',
       tags: ['webhooks'],
       body: { type: 'object', required: ['url'], additionalProperties: false, properties: { url: { type: 'string', maxLength: 2000 } } },
+      response: errors(400, 401, 403),
     },
   }, async (req, reply) => {
-    const caller = await authenticate(req);
+    const caller = await manager(req);
     const created = await webhooks.register(caller.id, (req.body as { url: string }).url);
     return reply.status(201).send(created);
   });
 
-  app.get('/api/v1/webhooks', { schema: { summary: 'Your webhooks', tags: ['webhooks'] } }, async (req) => {
-    const caller = await authenticate(req);
+  app.get('/api/v1/webhooks', { schema: { summary: 'Your webhooks', tags: ['webhooks'], response: errors(401, 403) } }, async (req) => {
+    const caller = await reader(req);
     return { items: await webhooks.list(caller.id) };
   });
 
-  app.delete('/api/v1/webhooks/:id', { schema: { summary: 'Deactivate a webhook', tags: ['webhooks'] } }, async (req, reply) => {
-    const caller = await authenticate(req);
+  app.delete('/api/v1/webhooks/:id', { schema: { summary: 'Deactivate a webhook', description: 'One of yours; any other id answers 404.', tags: ['webhooks'], response: errors(400, 401, 403, 404) } }, async (req, reply) => {
+    const caller = await manager(req);
     await webhooks.deactivate(caller.id, parseId((req.params as { id: string }).id));
     return reply.status(204).send();
   });
 
-  app.get('/api/v1/webhooks/:id/deliveries', { schema: { summary: 'Recent deliveries of a webhook', tags: ['webhooks'] } }, async (req) => {
-    const caller = await authenticate(req);
+  app.get('/api/v1/webhooks/:id/deliveries', { schema: { summary: 'Recent deliveries of a webhook', description: 'One of yours; any other id answers 404.', tags: ['webhooks'], response: errors(400, 401, 403, 404) } }, async (req) => {
+    const caller = await reader(req);
     const rows = await webhooks.deliveries(caller.id, parseId((req.params as { id: string }).id));
     return {
       items: rows.map((d) => ({

@@ -156,8 +156,9 @@ export class ReceiptsService {
     }
   }
 
-  feed(enterpriseId: number, after: number, limit: number) {
-    return this.repo.feed(enterpriseId, after, limit);
+  /** The pull feed of these enterprises' receipts (null: everyone's), oldest first. */
+  feed(enterpriseIds: number[] | null, after: number, limit: number) {
+    return this.repo.feed(enterpriseIds, after, limit);
   }
 
   forMessage(messageId: number) {

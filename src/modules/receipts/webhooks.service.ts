@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { Pump } from '../../platform/pump.ts';
+import { safeUrl, withoutUrl } from '../../platform/security.ts';
 
 export interface WebhookView {
   id: number;
@@ -83,7 +84,10 @@ export class WebhooksService {
     this.activeCache.delete(enterpriseId);
   }
 
+  /** Recent deliveries of a webhook of this enterprise; another's webhook answers 404, like a missing one. */
   async deliveries(enterpriseId: number, webhookId: number, limit = 100) {
+    const own = await this.db.selectFrom('webhooks').select('id').where('id', '=', webhookId).where('enterprise_id', '=', enterpriseId).executeTakeFirst();
+    if (!own) throw new AppError('NOT_FOUND', `No webhook ${webhookId} of yours.`);
     return this.db
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
@@ -189,7 +193,8 @@ export class WebhooksService {
         await this.db.updateTable('webhook_deliveries').set({ status: 'delivered', attempts, response_status: status, delivered_at: Date.now(), last_error: null }).where('id', '=', d.id).execute();
       } else {
         const dead = attempts >= opts.maxAttempts;
-        if (dead) opts.log.warn({ delivery: d.delivery_id, url: d.url, error }, 'webhook delivery given up');
+        // A webhook URL may carry its receiver's secret (user:password@, ?token=): never in the log.
+        if (dead) opts.log.warn({ delivery: d.delivery_id, url: safeUrl(d.url), error: withoutUrl(error, d.url) }, 'webhook delivery given up');
         await this.db
           .updateTable('webhook_deliveries')
           .set({ status: dead ? 'dead' : 'pending', attempts, response_status: status, last_error: error.slice(0, 1000), next_at: Date.now() + webhookBackoffMs(attempts, opts.backoffBaseMs) })

@@ -1,11 +1,13 @@
 /**
- * Bonded stock over HTTP: a warehouse books goods in (JSON or CSV); warehouses, owners and the
- * operator look at the stock they may see. Thin: the service does the work.
+ * Bonded stock over HTTP: a warehouse books goods in (JSON or CSV); warehouses, owners, banks
+ * (by consent), the operator and regulators look at the stock they may see. Thin: the service
+ * does the work.
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors.ts';
 import { errorSchema, type Authenticate, type Caller } from '../../platform/http.ts';
+import { hasRole, readFilter, requireRead, requireWrite } from '../../platform/access.ts';
 import { CSV_COLUMNS, parseStockCsv } from './stock.csv.ts';
 import type { StockInRow, StockItemView, StockQuery, StockService } from './stock.service.ts';
 
@@ -14,6 +16,8 @@ export interface StockRoutesOptions {
   authenticate: Authenticate;
   /** Largest CSV body accepted (default 4 MiB). */
   maxCsvBytes?: number;
+  /** Code of an enterprise by id: the owners whose stock a bank may see by consent. */
+  codeOf?: (enterpriseId: number) => Promise<string | null>;
 }
 
 const MAX_JSON_ROWS = 10_000;
@@ -74,22 +78,33 @@ const stockInJson = {
 
 const mediaType = (req: FastifyRequest) => (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 
-/** Which slices of the stock a caller sees; null when none (403). */
-function scopes(caller: Caller): StockQuery[] | null {
-  if (caller.roles.includes('operator')) return [{}];
+const NOT_SHOWN = 'Stock is shown to warehouses, e-commerce enterprises, banks (by consent), the operator and regulators.';
+
+/**
+ * Which slices of the stock a caller sees, or null when the caller may not look at stock at all
+ * (403). The operator and regulators see everything; a warehouse the items it keeps; an
+ * e-commerce enterprise the items it owns; a bank the items kept or owned by enterprises that
+ * consented to share their stock with it.
+ */
+async function scopes(caller: Caller, codeOf: (id: number) => Promise<string | null>): Promise<StockQuery[] | null> {
+  if (caller.readable === 'all') return [{}];
   const out: StockQuery[] = [];
-  if (caller.roles.includes('warehouse')) out.push({ warehouseId: caller.id });
-  if (caller.roles.includes('ebc')) out.push({ ownerCode: caller.code });
-  return out.length ? out : null;
+  if (hasRole(caller, 'warehouse')) out.push({ warehouseId: caller.id });
+  if (hasRole(caller, 'ebc')) out.push({ ownerCode: caller.code });
+  const bank = hasRole(caller, 'bank');
+  if (bank) {
+    for (const id of readFilter(caller, 'stock') ?? []) {
+      if (id === caller.id) continue;
+      out.push({ warehouseId: id });
+      const code = await codeOf(id);
+      if (code) out.push({ ownerCode: code });
+    }
+  }
+  return out.length || bank ? out : null;
 }
 
-function canSee(caller: Caller, item: StockItemView): boolean {
-  return (
-    caller.roles.includes('operator') ||
-    (caller.roles.includes('warehouse') && item.warehouseId === caller.id) ||
-    (caller.roles.includes('ebc') && item.ownerCode === caller.code)
-  );
-}
+const inScope = (scope: StockQuery, item: StockItemView) =>
+  (scope.warehouseId === undefined || scope.warehouseId === item.warehouseId) && (scope.ownerCode === undefined || scope.ownerCode === item.ownerCode);
 
 /** The filter within one scope, or null when the filter contradicts the scope. */
 function within(scope: StockQuery, filter: StockQuery): StockQuery | null {
@@ -103,6 +118,7 @@ function within(scope: StockQuery, filter: StockQuery): StockQuery | null {
 
 export async function stockRoutes(app: FastifyInstance, opts: StockRoutesOptions) {
   const { service, authenticate } = opts;
+  const codeOf = opts.codeOf ?? (async () => null);
   const maxCsvBytes = opts.maxCsvBytes ?? 4 * 1024 * 1024;
   const callers = new WeakMap<FastifyRequest, Caller>();
 
@@ -140,7 +156,8 @@ export async function stockRoutes(app: FastifyInstance, opts: StockRoutesOptions
     // Who is calling is settled before the body is read: a refused caller uploads nothing.
     onRequest: async (req) => {
       const caller = await authenticate(req);
-      if (!caller.roles.includes('warehouse')) throw new AppError('FORBIDDEN', 'Only a warehouse enterprise may book stock in.');
+      requireWrite(caller, 'manage');
+      if (!hasRole(caller, 'warehouse')) throw new AppError('FORBIDDEN', 'Only a warehouse enterprise may book stock in.');
       callers.set(req, caller);
     },
   }, async (req) => {
@@ -160,7 +177,9 @@ export async function stockRoutes(app: FastifyInstance, opts: StockRoutesOptions
   app.get('/api/v1/stock', {
     schema: {
       summary: 'Bonded stock you may see',
-      description: 'A warehouse sees the items it keeps, an e-commerce enterprise the items it owns, the operator everything. Filters narrow that down.',
+      description:
+        'A warehouse sees the items it keeps, an e-commerce enterprise the items it owns, a bank the items of enterprises that consented to share ' +
+        'their stock with it, the operator and regulators everything. Filters narrow that down. Other roles: 403.',
       tags: ['stock'],
       querystring: {
         type: 'object',
@@ -171,8 +190,9 @@ export async function stockRoutes(app: FastifyInstance, opts: StockRoutesOptions
     },
   }, async (req) => {
     const caller = await authenticate(req);
-    const visible = scopes(caller);
-    if (!visible) throw new AppError('FORBIDDEN', 'Stock is shown to warehouses, e-commerce enterprises and the operator.');
+    requireRead(caller);
+    const visible = await scopes(caller, codeOf);
+    if (!visible) throw new AppError('FORBIDDEN', NOT_SHOWN);
     const filter = req.query as StockQuery;
     const seen = new Map<string, StockItemView>();
     for (const scope of visible) {
@@ -193,11 +213,13 @@ export async function stockRoutes(app: FastifyInstance, opts: StockRoutesOptions
     },
   }, async (req) => {
     const caller = await authenticate(req);
-    if (!scopes(caller)) throw new AppError('FORBIDDEN', 'Stock is shown to warehouses, e-commerce enterprises and the operator.');
+    requireRead(caller);
+    const visible = await scopes(caller, codeOf);
+    if (!visible) throw new AppError('FORBIDDEN', NOT_SHOWN);
     const { emsNo, itemRecordNo } = req.params as { emsNo: string; itemRecordNo: string };
     const item = await service.item(emsNo, itemRecordNo);
     // Someone else's item answers like a missing one: its existence is not disclosed.
-    if (!item || !canSee(caller, item)) throw new AppError('NOT_FOUND', `No stock item ${emsNo}/${itemRecordNo} that you may see.`);
+    if (!item || !visible.some((scope) => inScope(scope, item))) throw new AppError('NOT_FOUND', `No stock item ${emsNo}/${itemRecordNo} that you may see.`);
     return { item, moves: await service.moves(emsNo, itemRecordNo, 50) };
   });
 }

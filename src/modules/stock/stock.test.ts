@@ -5,7 +5,7 @@ import type { Transaction } from 'kysely';
 import { openDb, type Database, type Db } from '../../db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Authenticate, Caller } from '../../platform/http.ts';
-import { fullCaller } from '../../platform/access.ts';
+import { fullCaller, type DataKind } from '../../platform/access.ts';
 import { createEnterprises, type Enterprise } from '../enterprises/index.ts';
 import { freshPostgresDatabase, tempDir } from '../../../test/support/db.ts';
 import { createStock, fromMicro, parseStockCsv, stockRoutes, toMicro, type StockService } from './index.ts';
@@ -376,7 +376,13 @@ describe.each(kinds)('stock on %s', (kind) => {
 
   describe('routes', () => {
     let http: FastifyInstance;
-    const callers = (): Record<string, Caller> => Object.fromEntries([w1, w2, e1, e2, op, agent].map((e) => [e.code, fullCaller(e)]));
+    const callers = (): Record<string, Caller> => ({
+      ...Object.fromEntries([w1, w2, e1, e2, op, agent].map((e) => [e.code, fullCaller(e)])),
+      // A regulator reads everything; a bank what enterprises consented to share (e1: its stock; e2: only its messages).
+      CUSTOMS: fullCaller({ id: 9001, code: '2900000001', name: 'customs', dxpId: 'DXPENT0000011009', roles: ['customs'] }),
+      BANK: { ...fullCaller({ id: 9002, code: '3301B00001', name: 'bank', dxpId: 'DXPENT0000011008', roles: ['bank'] }), shared: new Map<number, ReadonlySet<DataKind>>([[e1.id, new Set(['stock'])], [e2.id, new Set(['messages'])]]) },
+      'W1-READONLY': { ...fullCaller(w1), scopes: new Set(['read'] as const) },
+    });
     let ems: string;
     let ems2: string;
 
@@ -394,7 +400,8 @@ describe.each(kinds)('stock on %s', (kind) => {
         if (!c) throw new AppError('UNAUTHORIZED');
         return c;
       };
-      await http.register(stockRoutes, { service: stock, authenticate, maxCsvBytes: 4096 });
+      const codes = new Map([w1, w2, e1, e2, op, agent].map((e) => [e.id, e.code]));
+      await http.register(stockRoutes, { service: stock, authenticate, maxCsvBytes: 4096, codeOf: async (id) => codes.get(id) ?? null });
       await http.ready();
       ems = book();
       ems2 = book();
@@ -415,6 +422,8 @@ describe.each(kinds)('stock on %s', (kind) => {
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ moves: 2, items: [{ itemRecordNo: 'A', onHand: '4', available: '4' }, { itemRecordNo: 'B', onHand: '2' }] });
       expect((await post(e1.code, { items: [{ emsNo: ems, itemRecordNo: 'A', ownerCode: e1.code, qty: '1' }] })).statusCode).toBe(403);
+      // Regulators change nothing; a key without the manage scope books nothing in.
+      for (const who of ['CUSTOMS', 'W1-READONLY']) expect((await post(who, { items: [{ emsNo: ems, itemRecordNo: 'A', ownerCode: e1.code, qty: '1' }] })).statusCode, who).toBe(403);
       expect((await post(null, { items: [] })).statusCode).toBe(401);
       expect((await post(w1.code, '{"items":[]}')).statusCode).toBe(400);
       expect((await post(w1.code, 'emsNo', 'text/plain')).statusCode).toBe(415);
@@ -465,6 +474,9 @@ describe.each(kinds)('stock on %s', (kind) => {
       expect(await list(w1.code, `?emsNo=${ems}&ownerCode=${e2.code}`)).toEqual(['1/B']);
       expect(await list(e1.code, `?ownerCode=${e2.code}`)).toEqual([]);
       expect((await get(agent.code, '/api/v1/stock')).statusCode).toBe(403);
+      expect(await list('CUSTOMS')).toEqual(['1/A', '1/B', '2/C']);
+      expect(await list('BANK')).toEqual(['1/A', '2/C']);
+      expect(await list('BANK', `?ownerCode=${e2.code}`)).toEqual([]);
       const one = (await get(e1.code, `/api/v1/stock?emsNo=${ems}`)).json() as { items: unknown[] };
       expect(one.items).toEqual([expect.objectContaining({ emsNo: ems, itemRecordNo: 'A', ownerCode: e1.code, warehouseId: w1.id, onHand: '4', reserved: '0', available: '4', gcode: null })]);
     });
@@ -477,6 +489,8 @@ describe.each(kinds)('stock on %s', (kind) => {
         expect(res.json()).toMatchObject({ item: { emsNo: ems, itemRecordNo: 'A', onHand: '4' }, moves: [{ kind: 'in', qty: '4', declarationId: null }] });
       }
       for (const who of [w2.code, e2.code]) expect((await get(who, url)).statusCode, who).toBe(404);
+      for (const who of ['CUSTOMS', 'BANK']) expect((await get(who, url)).statusCode, who).toBe(200);
+      expect((await get('BANK', `/api/v1/stock/${ems}/B`)).statusCode).toBe(404);
       expect((await get(op.code, `/api/v1/stock/${ems}/NOPE`)).statusCode).toBe(404);
       expect((await get(agent.code, url)).statusCode).toBe(403);
     });

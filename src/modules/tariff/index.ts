@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.ts';
+import type { AuditLog } from '../audit/index.ts';
 import { TariffRepository } from './tariff.repository.ts';
 import { TariffService } from './tariff.service.ts';
 
@@ -19,8 +20,8 @@ export { tariffSeed } from './seed.ts';
 export type { TariffSeed } from './seed.ts';
 
 /** Creates the service and loads its in-memory indexes (async: resolve it before serving). */
-export async function createTariff(db: Kysely<Database>): Promise<TariffService> {
-  const service = new TariffService(new TariffRepository(db));
+export async function createTariff(db: Kysely<Database>, audit?: AuditLog): Promise<TariffService> {
+  const service = new TariffService(new TariffRepository(db), Date.now, audit);
   await service.load();
   return service;
 }

@@ -17,6 +17,9 @@ export interface WriteCounts {
   total: number;
 }
 
+/** Runs inside the import's transaction once the rows are written (the audit entry commits with them). */
+export type AfterWrite = (trx: Transaction<Database>, counts: WriteCounts) => Promise<void>;
+
 export type RateRecord = TaxRatesTable;
 
 export type PositiveRecord = PositiveListTable;
@@ -49,7 +52,7 @@ export class TariffRepository {
   }
 
   /** All rows or none: one transaction. */
-  writeRates(rows: RateRow[], mode: ImportMode, now: number): Promise<WriteCounts> {
+  writeRates(rows: RateRow[], mode: ImportMode, now: number, after?: AfterWrite): Promise<WriteCounts> {
     return this.db.transaction().execute(async (trx) => {
       const before = await prefixes(trx, 'tax_rates');
       if (mode === 'replace') await trx.deleteFrom('tax_rates').execute();
@@ -69,12 +72,14 @@ export class TariffRepository {
           .execute();
       }
       const c = counts(before, rows.map((r) => r.hsPrefix), mode);
-      return { ...c, total: await count(trx, 'tax_rates') };
+      const result = { ...c, total: await count(trx, 'tax_rates') };
+      await after?.(trx, result);
+      return result;
     });
   }
 
   /** All rows or none: one transaction. */
-  writePositive(rows: PositiveRow[], mode: ImportMode, now: number): Promise<WriteCounts> {
+  writePositive(rows: PositiveRow[], mode: ImportMode, now: number, after?: AfterWrite): Promise<WriteCounts> {
     return this.db.transaction().execute(async (trx) => {
       const before = await prefixes(trx, 'positive_list');
       if (mode === 'replace') await trx.deleteFrom('positive_list').execute();
@@ -92,7 +97,9 @@ export class TariffRepository {
           .execute();
       }
       const c = counts(before, rows.map((r) => r.hsPrefix), mode);
-      return { ...c, total: await count(trx, 'positive_list') };
+      const result = { ...c, total: await count(trx, 'positive_list') };
+      await after?.(trx, result);
+      return result;
     });
   }
 }

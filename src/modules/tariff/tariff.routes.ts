@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors.ts';
 import type { Authenticate } from '../../platform/http.ts';
+import { requireOperator } from '../../platform/access.ts';
 import type { ImportFormat } from './parse.ts';
 import type { ImportMode } from './tariff.repository.ts';
 import type { TariffService } from './tariff.service.ts';
@@ -33,7 +34,7 @@ function modeOf(req: FastifyRequest): ImportMode {
 
 async function operator(authenticate: Authenticate, req: FastifyRequest) {
   const caller = await authenticate(req);
-  if (!caller.roles.includes('operator')) throw new AppError('FORBIDDEN', 'Only the zone operator may change the rate table or the positive list.');
+  requireOperator(caller, 'change the rate table or the positive list');
   return caller;
 }
 
@@ -52,6 +53,12 @@ const modeQuery = { type: 'object', properties: { mode: { type: 'string', descri
 export async function tariffRoutes(app: FastifyInstance, opts: TariffRoutesOptions) {
   const { service, authenticate } = opts;
   const limit = opts.maxCsvBytes ?? 8 * 1024 * 1024;
+  // The caller settled before the body was read, for the audit entry of the import.
+  const importers = new WeakMap<FastifyRequest, string>();
+  const importer = async (req: FastifyRequest) => {
+    const caller = await operator(authenticate, req);
+    importers.set(req, `enterprise:${caller.code}`);
+  };
 
   app.addContentTypeParser(CSV_TYPES, { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) => {
     try {
@@ -90,19 +97,19 @@ export async function tariffRoutes(app: FastifyInstance, opts: TariffRoutesOptio
   app.post('/api/v1/tariff/rates', {
     bodyLimit: limit,
     // Checked before the body is read: a caller who may not import uploads nothing.
-    onRequest: async (req) => operator(authenticate, req),
+    onRequest: importer,
     schema: { summary: 'Import rates (operator)', description: importDescription('hs_prefix,vat,consumption,duty,note') + ' Rates in percent: 13 for 13 %, 0 ≤ rate < 100, at most 4 decimals.', tags: ['tariff'], querystring: modeQuery },
   }, async (req) => {
-    return service.importRatesDocument(formatOf(req), req.body, modeOf(req));
+    return service.importRatesDocument(formatOf(req), req.body, modeOf(req), importers.get(req));
   });
 
   app.post('/api/v1/tariff/positive-list', {
     bodyLimit: limit,
     // Checked before the body is read: a caller who may not import uploads nothing.
-    onRequest: async (req) => operator(authenticate, req),
+    onRequest: importer,
     schema: { summary: 'Import the positive list (operator)', description: importDescription('hs_prefix,name,note'), tags: ['tariff'], querystring: modeQuery },
   }, async (req) => {
-    return service.importPositiveListDocument(formatOf(req), req.body, modeOf(req));
+    return service.importPositiveListDocument(formatOf(req), req.body, modeOf(req), importers.get(req));
   });
 
   app.get('/api/v1/tariff/lookup/:gcode', {

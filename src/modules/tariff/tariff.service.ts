@@ -21,7 +21,8 @@ import {
   type PositiveRow,
   type RateRow,
 } from './parse.ts';
-import type { ImportMode, PositiveRecord, RateRecord, TariffRepository, WriteCounts } from './tariff.repository.ts';
+import type { AuditLog } from '../audit/index.ts';
+import type { AfterWrite, ImportMode, PositiveRecord, RateRecord, TariffRepository, WriteCounts } from './tariff.repository.ts';
 
 /** What applies when no entry of the rate table is a prefix of the code: VAT 13 %, no consumption tax, duty 0. */
 export const FALLBACK_RATE: Readonly<TaxRate> = Object.freeze({ vat: 0.13, consumption: 0, duty: 0 });
@@ -102,7 +103,15 @@ export class TariffService {
   constructor(
     private readonly repo: TariffRepository,
     private readonly now: () => number = Date.now,
+    private readonly audit?: AuditLog,
   ) {}
+
+  /** The audit entry of an import, written in its transaction: tariff tables are configuration. */
+  private audited(table: 'tax_rates' | 'positive_list', mode: ImportMode, rows: number, actor: string): AfterWrite | undefined {
+    const audit = this.audit;
+    if (!audit) return undefined;
+    return (trx, counts) => audit.append(trx, [{ actor, action: `config.${table}`, subject: `tariff:${table}`, detail: { mode, rows, ...counts } }]);
+  }
 
   /** (Re)builds both in-memory indexes from the database. */
   async load(): Promise<void> {
@@ -144,33 +153,33 @@ export class TariffService {
   }
 
   /** Writes validated rows in one transaction (merge: upsert by prefix; replace: the table becomes exactly `rows`), then refreshes the index. */
-  importRates(rows: RateRow[], mode: ImportMode, warnings: ImportWarning[] = []): Promise<ImportResult> {
+  importRates(rows: RateRow[], mode: ImportMode, warnings: ImportWarning[] = [], actor = 'system'): Promise<ImportResult> {
     checkRateRows(rows);
     return this.exclusive(async () => {
-      const counts = await this.repo.writeRates(rows, mode, this.now());
+      const counts = await this.repo.writeRates(rows, mode, this.now(), this.audited('tax_rates', mode, rows.length, actor));
       await this.load();
       return { table: 'tax_rates', mode, rows: rows.length, ...counts, warnings };
     });
   }
 
-  importPositiveList(rows: PositiveRow[], mode: ImportMode, warnings: ImportWarning[] = []): Promise<ImportResult> {
+  importPositiveList(rows: PositiveRow[], mode: ImportMode, warnings: ImportWarning[] = [], actor = 'system'): Promise<ImportResult> {
     checkPositiveRows(rows);
     return this.exclusive(async () => {
-      const counts = await this.repo.writePositive(rows, mode, this.now());
+      const counts = await this.repo.writePositive(rows, mode, this.now(), this.audited('positive_list', mode, rows.length, actor));
       await this.load();
       return { table: 'positive_list', mode, rows: rows.length, ...counts, warnings };
     });
   }
 
   /** Parses a CSV (string) or JSON (parsed value) document and imports it; AppError 400 listing every issue when invalid. */
-  importRatesDocument(format: ImportFormat, body: unknown, mode: ImportMode): Promise<ImportResult> {
+  importRatesDocument(format: ImportFormat, body: unknown, mode: ImportMode, actor = 'system'): Promise<ImportResult> {
     const parsed = parseRates(format, body);
-    return this.importRates(parsed.rows, mode, parsed.warnings);
+    return this.importRates(parsed.rows, mode, parsed.warnings, actor);
   }
 
-  importPositiveListDocument(format: ImportFormat, body: unknown, mode: ImportMode): Promise<ImportResult> {
+  importPositiveListDocument(format: ImportFormat, body: unknown, mode: ImportMode, actor = 'system'): Promise<ImportResult> {
     const parsed = parsePositiveList(format, body);
-    return this.importPositiveList(parsed.rows, mode, parsed.warnings);
+    return this.importPositiveList(parsed.rows, mode, parsed.warnings, actor);
   }
 
   private assertLoaded() {

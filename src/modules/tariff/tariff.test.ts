@@ -26,6 +26,8 @@ interface ErrorBody {
 const CALLERS: Record<string, Caller> = {
   'op-key': fullCaller({ id: 1, code: 'SGZONE0001', name: 'operator', dxpId: 'DXPENT0000011000', roles: ['operator'] }),
   'ebc-key': fullCaller({ id: 2, code: 'EBC0000001', name: 'ebc', dxpId: 'DXPENT0000011001', roles: ['ebc'] }),
+  'customs-key': fullCaller({ id: 3, code: '2900000001', name: 'customs', dxpId: 'DXPENT0000011009', roles: ['customs'] }),
+  'op-read-key': { ...fullCaller({ id: 1, code: 'SGZONE0001', name: 'operator', dxpId: 'DXPENT0000011000', roles: ['operator'] }), scopes: new Set(['read'] as const) },
 };
 
 const authenticate: Authenticate = async (req) => {
@@ -300,6 +302,9 @@ for (const kind of kinds) {
       expect(forbidden.statusCode).toBe(403);
       expect((forbidden.json() as ErrorBody).error.code).toBe('FORBIDDEN');
       expect((await post('positive-list', 'ebc-key', 'hs_prefix,name\n33,x\n')).statusCode).toBe(403);
+      // Regulators read and change nothing; an operator key without the manage scope imports nothing.
+      for (const key of ['customs-key', 'op-read-key']) expect((await post('rates', key, csv)).statusCode, key).toBe(403);
+      expect((await get('/api/v1/tariff/rates', 'customs-key')).statusCode).toBe(200);
       expect((await post('rates', null, csv)).statusCode).toBe(401);
       expect((await get('/api/v1/tariff/rates', null)).statusCode).toBe(401);
       expect((await get('/api/v1/tariff/positive-list')).statusCode).toBe(200);
