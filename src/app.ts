@@ -7,11 +7,14 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config/index.ts';
 import { openDb, type Db } from './db/index.ts';
 import { AppError } from './platform/errors.ts';
+import { installJsonParser } from './platform/json.ts';
+import { installRateLimits } from './platform/limits.ts';
+import { LOG_REDACT, installSecurityHeaders } from './platform/security.ts';
 import { CpuPool, InlineCpu, type Cpu } from './platform/cpu-pool.ts';
 import { CPU_TASKS } from './cpu-tasks.ts';
 import type { Authenticate } from './platform/http.ts';
-import { fullCaller, type Caller } from './platform/access.ts';
-import { createEnterprises, ensureDemoZone, type EnterprisesService } from './modules/enterprises/index.ts';
+import type { Caller } from './platform/access.ts';
+import { createEnterprises, ensureDemoZone, enterprisesRoutes, type EnterprisesService } from './modules/enterprises/index.ts';
 import { createDeclarations, declarationsRoutes, type DeclarationsService } from './modules/declarations/index.ts';
 import { createForwarder, createOutbox, createTransport, customsRoutes, type CustomsTransport, type Forwarder } from './modules/gateway/index.ts';
 import { createReceipts, readReceipt, receiptsRoutes, receiptView, ReceiptInputError, type ReceiptsService, type WebhooksService } from './modules/receipts/index.ts';
@@ -20,6 +23,8 @@ import { createTariff, tariffRoutes, type TariffService } from './modules/tariff
 import { createQuotas, type QuotasService } from './modules/quotas/index.ts';
 import { createStock, stockRoutes, type StockService } from './modules/stock/index.ts';
 import { auditRoutes, createAudit, type AuditLog } from './modules/audit/index.ts';
+import { accountsRoutes, createAccounts, ensureDemoAccounts, sessionAuthenticator } from './modules/accounts/index.ts';
+import { clientCertificateAuthenticator, createSignatures, ensureDemoKeys, httpsOptions, signaturesRoutes, type SignaturesService } from './modules/signatures/index.ts';
 
 export interface App {
   config: Config;
@@ -36,6 +41,7 @@ export interface App {
   quotas: QuotasService;
   stock: StockService;
   audit: AuditLog;
+  signatures: SignaturesService;
   /** Path of demo-credentials.json when this start created the demo zone. */
   demoCredentialsFile: string | null;
   /** Starts background work (forwarding, receipts, webhooks). */
@@ -48,25 +54,36 @@ export interface AppOverrides {
   webhookPollMs?: number;
   webhookBackoffMs?: number;
   forwarderPollMs?: number;
+  /** Where the log goes (default stdout): tests read it. */
+  logStream?: { write(line: string): void };
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  const https = httpsOptions(config.tls);
   const http = Fastify({
-    logger: { level: config.logLevel },
+    ...(https ? { https } : {}),
+    logger: { level: config.logLevel, redact: LOG_REDACT, ...(overrides.logStream ? { stream: overrides.logStream } : {}) },
     // Per-request log lines cost more than the ingest itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.maxBodyBytes,
-    trustProxy: true,
+    trustProxy: config.trustProxy,
+    // Fastify's own JSON parser (replaced below, kept strict in case a plugin asks for it).
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
   });
   const log = http.log;
   const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, onIdleError: (err) => log.warn({ err: err.message }, 'database connection lost; it will be replaced') });
 
   const audit = createAudit(db.kysely, db.dialect === 'postgres');
-  const enterprises = createEnterprises(db.kysely);
+  const enterprises = createEnterprises(db.kysely, audit);
+  const accounts = createAccounts(db.kysely, audit, enterprises, config.accounts, db.dialect === 'postgres');
   const demoCredentialsFile = config.demo ? await ensureDemoZone(enterprises, config.dataDir) : null;
+  if (demoCredentialsFile) await ensureDemoAccounts(accounts, demoCredentialsFile);
   const outbox = createOutbox(db.kysely, db.dialect === 'postgres');
   const cpu: Cpu = config.cpuThreads > 0 ? new CpuPool(new URL('./cpu-worker.ts', import.meta.url), config.cpuThreads) : new InlineCpu(CPU_TASKS);
-  const tariff = await createTariff(db.kysely);
+  const signatures = createSignatures({ db: db.kysely, audit, enterprises, cpu, settings: { ...config.signatures, clientCaFile: config.tls.clientCaFile }, demo: config.demo, dataDir: config.dataDir, warn: (msg) => log.warn(msg) });
+  if (config.demo) await ensureDemoKeys(signatures, enterprises); // the demo enterprises' certificates registered, keys held
+  const tariff = await createTariff(db.kysely, audit);
   const quotas = createQuotas(db.kysely);
   const stock = createStock(db.kysely, enterprises);
   // Ingest asks clearance (created below: it needs declarations) what to refuse and what to hold.
@@ -78,9 +95,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       holds: (item) => clearance!.holds(item),
       route: (trx, stored, now) => clearance!.route(trx, stored, now),
       committed: () => clearance!.committed(),
+      signature: (item) => signatures.check(item),
     },
     cpu,
     config.commitLingerMs,
+    // Who may declare for whom (delegations, cached by the enterprises module); accepted messages go to the audit log.
+    { delegated: (agentId, principalCode, messageType) => enterprises.delegated(agentId, principalCode, messageType) },
+    audit,
   );
   const { receipts, webhooks } = createReceipts(db.kysely, declarations, cpu);
   const transport = overrides.transport ?? createTransport(config, log);
@@ -99,7 +120,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       readReceipt,
       forwarded: () => config.forwarding && forwarder.kick(),
       committed: () => webhooks.committed(),
-      read: (sender, body, format) => declarations.read(sender, body, format),
+      read: (caller, body, format) => declarations.readAuthorized(caller, body, format),
       quotaRemaining: async (idNumber, year) => (await quotas.usage(idNumber, year)).remainingFen,
       stockAvailable: async (emsNo, itemRecordNo) => (await stock.query({ emsNo })).find((i) => i.itemRecordNo === itemRecordNo)?.available ?? null,
     },
@@ -109,17 +130,24 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   receipts.onApplied((trx, changes) => clearance!.applied(trx, changes));
   receipts.onStored((changes) => clearance!.documentsChanged(changes));
 
+  // Before any route: security headers on every answer, rate limits, the strict JSON parser.
+  installSecurityHeaders(http);
+  const rateLimits = await installRateLimits(http, config.limits);
+  installJsonParser(http, config.maxBodyBytes);
+
   // Each credential kind answers with a Caller, null when the request does not carry it, or an AppError.
   const authenticators: Array<(req: FastifyRequest) => Promise<Caller | null>> = [
-    async (req) => {
-      const who = await enterprises.authenticate(req.headers.authorization);
-      return who ? fullCaller(who) : null;
-    },
+    (req) => enterprises.authenticate(req.headers.authorization),
   ];
+  authenticators.push(sessionAuthenticator(accounts)); // console sessions: after keys, so a request with both is the key's
+  authenticators.push(clientCertificateAuthenticator(signatures)); // client certificates (mTLS), registered with purpose client
   const authenticate: Authenticate = async (req) => {
     for (const a of authenticators) {
       const who = await a(req);
-      if (who) return who;
+      if (who) {
+        rateLimits.trust(req);
+        return who;
+      }
     }
     throw new AppError('UNAUTHORIZED');
   };
@@ -131,6 +159,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       return reply.status(413).send(new AppError('PAYLOAD_TOO_LARGE', `The body is larger than the limit of ${config.maxBodyBytes} bytes.`).toJSON());
     }
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send(new AppError('UNSUPPORTED_MEDIA_TYPE').toJSON());
+    if (fe.statusCode === 429) return reply.status(429).send(new AppError('RATE_LIMITED', fe.message).toJSON());
     if (fe.validation) {
       const issues = fe.validation.map((v) => ({ path: v.instancePath || String(v.params?.missingProperty ?? ''), rule: v.keyword, expected: v.message ?? '', actual: JSON.stringify(v.params) }));
       return reply.status(400).send(new AppError('INVALID_REQUEST', fe.message, issues).toJSON());
@@ -166,8 +195,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   await http.register(receiptsRoutes, { receipts, webhooks, authenticate });
   await http.register(clearanceRoutes, { authenticate, precheck: checks.precheck, maxBodyBytes: config.maxBodyBytes });
   await http.register(tariffRoutes, { service: tariff, authenticate });
-  await http.register(stockRoutes, { service: stock, authenticate });
+  await http.register(stockRoutes, { service: stock, authenticate, codeOf: async (id) => (await enterprises.byId(id))?.code ?? null });
   await http.register(auditRoutes, { audit, authenticate });
+  await http.register(signaturesRoutes, { service: signatures, authenticate, maxBodyBytes: config.maxBodyBytes });
+  await http.register(enterprisesRoutes, { service: enterprises, authenticate, maxDocumentBytes: config.maxDocumentBytes });
+  await http.register(accountsRoutes, { service: accounts, authenticate });
 
   /** Receipts from customs, whatever carried them: stored, or refused with an AppError (4xx) when they can never be accepted. */
   const ingestReceipt = async (bytes: Buffer, source: string) => {
@@ -186,7 +218,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   let workers = false;
   return {
-    config, db, http, enterprises, declarations, receipts, webhooks, transport, forwarder, clearance, tariff, quotas, stock, audit, demoCredentialsFile,
+    config, db, http, enterprises, declarations, receipts, webhooks, transport, forwarder, clearance, tariff, quotas, stock, audit, signatures, demoCredentialsFile,
     async startWorkers() {
       workers = true;
       clearance!.start();

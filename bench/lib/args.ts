@@ -8,7 +8,7 @@ export interface BenchArgs {
   mode: '9610' | '1210' | 'mixed';
   seed: number;
   forwarding: 'on' | 'off';
-  /** Placeholder ds:Signature on every message (`all`, as signed enterprise traffic) or only where the XSD requires it (`inventory`). */
+  /** A real signature (the demo zone's sandbox keys) on every message (`all`, as signed enterprise traffic) or only where the XSD requires it (`inventory`). */
   sign: 'all' | 'inventory';
   floorOnly: boolean;
   noFloor: boolean;
@@ -32,7 +32,7 @@ in-process floor (parse + durable SQLite insert of the same bytes, no HTTP).
   --mode 9610|1210|mixed    flow type (default mixed: alternating)
   --seed S                  generator seed (default 1)
   --forwarding on|off       off sets SILKGATE_FORWARDING=off on the platform (default on)
-  --sign all|inventory      placeholder ds:Signature on every message, or only on CEB621 (default all)
+  --sign all|inventory      sign every message (sandbox keys), or only the CEB621 (default all)
   --floor-only              generate and measure the floor; do not start the platform
   --no-floor                skip the floor measurement
   --json                    print one JSON object instead of the table

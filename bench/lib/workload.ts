@@ -3,7 +3,8 @@
  * send), grouped K records per message: orders first, then payments and waybills in a shuffled
  * mix, inventories last (the platform refuses a payment for an order it has not seen).
  */
-import { DEMO_PARTIES, PLACEHOLDER_SIGNATURE, makeFlows, mulberry32, wrapMessage } from '../../src/demo/flows.ts';
+import { DEMO_PARTIES, makeFlows, mulberry32, wrapMessage } from '../../src/demo/flows.ts';
+import { demoSign } from '../../src/demo/keys.ts';
 import type { Flow, ImportRoot, Parties, Party } from '../../src/demo/flows.ts';
 
 export type SenderRole = 'ebp' | 'payment' | 'logistics' | 'agent';
@@ -55,11 +56,13 @@ export function buildWorkload(opts: { flows: number; recordsPerMessage: number; 
   const k = opts.recordsPerMessage;
   const byKind = KINDS.map(({ root, role, pick }) => {
     const sender: Party = parties[role];
-    const signature = opts.sign === 'all' || root === 'CEB621Message' ? PLACEHOLDER_SIGNATURE : undefined;
+    // Signed with the sender's sandbox key (registered in the demo zone): CEB621 always, the others with --sign all.
+    const signOthers = opts.sign === 'all' && root !== 'CEB621Message';
     const out: BenchMessage[] = [];
     for (let i = 0; i < flows.length; i += k) {
       const records = flows.slice(i, i + k).map(pick);
-      out.push({ root, role, records: records.length, body: Buffer.from(wrapMessage(root, records, sender, undefined, signature)) });
+      const xml = wrapMessage(root, records, sender);
+      out.push({ root, role, records: records.length, body: Buffer.from(signOthers ? demoSign(xml, sender.code) : xml) });
     }
     return out;
   });

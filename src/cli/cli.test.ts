@@ -175,6 +175,29 @@ describe('silkgate CLI', () => {
     for (const l of lines) expect(l).toMatch(new RegExp(`^#\\d+ CEB312Message \\d+ .*\\(message ${id}\\)$`));
   });
 
+  it('audit verify: the chain is intact over the API and read straight from the database; list shows entries', async () => {
+    const api = await cli(['audit', 'verify']);
+    expect(api.stderr).toBe('');
+    expect(api.code).toBe(0);
+    const m = /^audit chain intact: (\d+) entries, head ([0-9a-f]{64})$/m.exec(api.stdout);
+    expect(m).not.toBeNull();
+    const local = await cli(['audit', 'verify', '--local', '--json']);
+    expect(local.code).toBe(0);
+    const v = JSON.parse(local.stdout) as { ok: boolean; entries: number; head: string };
+    expect(v.ok).toBe(true);
+    expect(v.entries).toBeGreaterThanOrEqual(Number(m![1]));
+    const list = await cli(['audit', 'list', '--as', 'operator', '--limit', '3', '--json']);
+    expect(list.code).toBe(0);
+    const entries = JSON.parse(list.stdout) as Array<{ seq: number }>;
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.length).toBeLessThanOrEqual(3);
+    const ebc = await cli(['audit', 'verify', '--as', 'ebc']);
+    expect(ebc.code).toBe(1);
+    expect(ebc.stderr).toContain('403 FORBIDDEN');
+    const bad = await cli(['audit', 'list', '--as', 'operator', '--limit', 'lots']);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('--limit must be an integer')]);
+  });
+
   it('without a key: exit 2 and the three ways to give one', async () => {
     const r = await cli(['receipts']);
     expect(r.code).toBe(2);

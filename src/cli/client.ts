@@ -2,8 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const ROLES = ['operator', 'ebp', 'ebc', 'payment', 'logistics', 'warehouse', 'agent'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from '../platform/access.ts';
+
+export { ROLES, type Role };
 
 /** A failure the CLI reports as one line; exitCode 2 for usage errors. */
 export class CliError extends Error {

@@ -25,6 +25,7 @@ export interface ApiKeysTable {
   label: string;
   created_at: number;
   last_used_at: number | null;
+  /** When the key stops working; in the future while a rotated key is in its grace period. */
   revoked_at: number | null;
   /** Comma-separated scopes: declare, read, manage. */
   scopes: Generated<string>;

@@ -1,8 +1,9 @@
-/** Cancel (CEB623) and return (CEB625) requests for an inventory of a demo flow: demo, tests, benchmark. */
+/** Cancel (CEB623) and return (CEB625) requests for an inventory of a demo flow, signed with the agent's demo key: demo, tests, benchmark. */
 import { randomUUID } from 'node:crypto';
 import { MESSAGES, buildDocument, type CebNode } from '../ceb/index.ts';
 import { cstTime14 } from '../platform/time.ts';
-import { PLACEHOLDER_SIGNATURE, type Flow, type Party } from './flows.ts';
+import type { Flow, Party } from './flows.ts';
+import { demoSign } from './keys.ts';
 
 function common(flow: Flow, invtNo: string, agent: Party, reason: string, now: Date): CebNode {
   const h = flow.inventory.InventoryHead as Record<string, string>;
@@ -37,7 +38,7 @@ const envelope = (agent: Party) => ({ copCode: agent.code, copName: agent.name, 
 /** 撤销申请单: cancel the whole inventory. */
 export function cancelMessage(flow: Flow, invtNo: string, agent: Party, reason = '消费者取消订单', now = new Date()): string {
   const record = common(flow, invtNo, agent, reason, now);
-  return buildDocument(MESSAGES.CEB623Message, { guid: String(record.guid), version: '1.0', InvtCancel: [record], BaseTransfer: envelope(agent), Signature: PLACEHOLDER_SIGNATURE }, { prefix: 'ceb' });
+  return demoSign(buildDocument(MESSAGES.CEB623Message, { guid: String(record.guid), version: '1.0', InvtCancel: [record], BaseTransfer: envelope(agent) }, { prefix: 'ceb' }), agent.code);
 }
 
 /** 退货申请单: return some lines (gnum → qty; default every line in full). */
@@ -46,5 +47,5 @@ export function refundMessage(flow: Flow, invtNo: string, agent: Party, qty?: Re
   const lines = (flow.inventory.InventoryList as Array<Record<string, string>>)
     .filter((l) => !qty || qty[l.gnum] !== undefined)
     .map((l) => ({ gnum: l.gnum, gcode: l.gcode, gname: l.gname, qty: qty?.[l.gnum] ?? l.qty, unit: l.unit }));
-  return buildDocument(MESSAGES.CEB625Message, { guid: String(head.guid), version: '1.0', InvtRefund: [{ InvtRefundHead: head, InvtRefundList: lines }], BaseTransfer: envelope(agent), Signature: PLACEHOLDER_SIGNATURE }, { prefix: 'ceb' });
+  return demoSign(buildDocument(MESSAGES.CEB625Message, { guid: String(head.guid), version: '1.0', InvtRefund: [{ InvtRefundHead: head, InvtRefundList: lines }], BaseTransfer: envelope(agent) }, { prefix: 'ceb' }), agent.code);
 }

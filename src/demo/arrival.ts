@@ -2,18 +2,19 @@
 import { randomUUID } from 'node:crypto';
 import { MESSAGES, buildDocument } from '../ceb/index.ts';
 import { cstTime14 } from '../platform/time.ts';
-import { PLACEHOLDER_SIGNATURE, type Party } from './flows.ts';
+import type { Party } from './flows.ts';
+import { demoSign } from './keys.ts';
 
 /**
  * A CEB711 arrival list (入库明细单) from the supervision-site operator `operator`: the parcels
  * `logisticsNos` of one cross-border shipment arrived. Transport data (customs, flight, voyage,
  * master bill, carrier) come from a 9610 inventory head of that shipment. Signed with the
- * placeholder ds:Signature (CEB711 requires one).
+ * operator's demo key (CEB711 requires a signature).
  */
 export function arrivalList(operator: Party, inventoryHead: Record<string, string>, logisticsNos: string[], now = new Date()): string {
   const guid = randomUUID().toUpperCase();
   const h = inventoryHead;
-  return buildDocument(
+  const xml = buildDocument(
     MESSAGES.CEB711Message,
     {
       guid,
@@ -29,8 +30,8 @@ export function arrivalList(operator: Party, inventoryHead: Record<string, strin
         DeliveryList: logisticsNos.map((logisticsNo, k) => ({ gnum: String(k + 1), logisticsNo })),
       },
       BaseTransfer: { copCode: operator.code, copName: operator.name, dxpMode: 'DXP', dxpId: operator.dxpId },
-      Signature: PLACEHOLDER_SIGNATURE,
     },
     { prefix: 'ceb' },
   );
+  return demoSign(xml, operator.code);
 }

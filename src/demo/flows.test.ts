@@ -3,7 +3,7 @@ import { parseDocument } from '../ceb/index.ts';
 import type { CebNode } from '../ceb/index.ts';
 import { validateWithXsd } from '../../test/support/xmllint.ts';
 import { computeRetailImportTax, defaultRate } from '../modules/tax/index.ts';
-import { DEMO_PARTIES, PLACEHOLDER_SIGNATURE, freightShares, idNumber, lineTax, makeFlow, makeFlows, wrapMessage } from './flows.ts';
+import { DEMO_PARTIES, freightShares, idNumber, lineTax, makeFlow, makeFlows, wrapMessage } from './flows.ts';
 import type { Flow, ImportRoot, Party } from './flows.ts';
 
 const NOW = new Date('2025-03-15T02:30:00Z'); // 10:30 China time
@@ -21,7 +21,7 @@ function messages(flow: Flow): Array<[ImportRoot, string]> {
     m('CEB311Message', flow.order, P.ebp),
     m('CEB411Message', flow.payment, P.payment),
     m('CEB511Message', flow.waybill, P.logistics),
-    m('CEB621Message', flow.inventory, P.agent, PLACEHOLDER_SIGNATURE),
+    m('CEB621Message', flow.inventory, P.agent),
   ];
 }
 
@@ -151,7 +151,7 @@ describe('makeFlow', () => {
 
   it('CEB621 without a signature is refused: the table requires ds:Signature', () => {
     const flow = makeFlow(DEMO_PARTIES, { mode: '1210', seed: 3, now: NOW });
-    const r = parseDocument(Buffer.from(wrapMessage('CEB621Message', [flow.inventory], DEMO_PARTIES.agent)));
+    const r = parseDocument(Buffer.from(wrapMessage('CEB621Message', [flow.inventory], DEMO_PARTIES.agent, undefined, null)));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.issues.map((i) => [i.path, i.rule])).toEqual([['CEB621Message.Signature', 'required']]);
   });

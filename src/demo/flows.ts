@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { MESSAGES, buildDocument } from '../ceb/index.ts';
 import type { CebNode } from '../ceb/index.ts';
 import { cstDate, cstTime14 } from '../platform/time.ts';
+import { demoSign } from './keys.ts';
 import { DISTRICTS, COMMUNITIES, SURNAMES, MALE_NAMES, FEMALE_NAMES, MOBILE_PREFIXES, FLIGHTS, PRODUCTS, eanCheck, type District, type Product } from './catalog.ts';
 
 export interface Party {
@@ -71,7 +72,7 @@ const CUSTOMS_CODE = '2924';
 
 /**
  * A ds:Signature of the shape customs expects (copied from the official samples), NOT a valid
- * signature of anything: lets unsigned demo/bench messages pass the XSD, where CEB621 requires one.
+ * signature of anything: passes the XSD and must be refused by any verifier (tests of refusal).
  */
 export const PLACEHOLDER_SIGNATURE = [
   '<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">',
@@ -386,18 +387,21 @@ const RECORD_ELEMENT: Record<ImportRoot, string> = {
 /**
  * A complete CEB message (XML, `ceb:` prefix) holding `records`, transmitted by `sender`.
  * The message guid defaults to the record's own guid for a single record, else a stable
- * upper-case UUID derived from the record guids. `signature` is raw `<ds:Signature>` XML
- * placed as-is (CEB621 requires one; see PLACEHOLDER_SIGNATURE).
+ * upper-case UUID derived from the record guids. `signature`: raw `<ds:Signature>` XML placed
+ * as-is (e.g. PLACEHOLDER_SIGNATURE, to test refusals); null for no signature; when omitted, a
+ * CEB621 (which requires one) is signed with the sender's demo key (src/demo/keys.ts).
  */
-export function wrapMessage(root: ImportRoot, records: CebNode[], sender: Party, guid?: string, signature?: string): string {
+export function wrapMessage(root: ImportRoot, records: CebNode[], sender: Party, guid?: string, signature?: string | null): string {
   const body: CebNode = {
     guid: guid ?? messageGuid(records),
     version: '1.0',
     [RECORD_ELEMENT[root]]: records,
     BaseTransfer: { copCode: sender.code, copName: sender.name, dxpMode: 'DXP', dxpId: sender.dxpId },
   };
-  if (signature !== undefined) body.Signature = signature;
-  return buildDocument(MESSAGES[root], body, { prefix: 'ceb' });
+  if (typeof signature === 'string') body.Signature = signature;
+  const xml = buildDocument(MESSAGES[root], body, { prefix: 'ceb' });
+  // The signature is the last child of the root: sign the unsigned document as built.
+  return signature === undefined && root === 'CEB621Message' ? demoSign(xml, sender.code) : xml;
 }
 
 function messageGuid(records: CebNode[]): string {

@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PARTIES, PLACEHOLDER_SIGNATURE, makeFlow, wrapMessage } from '../../src/demo/flows.ts';
+import { DEMO_PARTIES, makeFlow, wrapMessage } from '../../src/demo/flows.ts';
 import { arrivalList } from '../../src/demo/arrival.ts';
 import { openEnvelope, parseDocument } from '../../src/ceb/index.ts';
 import { computeRetailImportTax, defaultRate, fenToYuan } from '../../src/modules/tax/index.ts';
@@ -76,7 +76,7 @@ describe.each(databases())('retail import end to end on %s', (kind) => {
     const orderId = await send('ebp', orderXml);
     const paymentId = await send('payment', wrapMessage('CEB411Message', [f.payment], DEMO_PARTIES.payment));
     const waybillId = await send('logistics', wrapMessage('CEB511Message', [f.waybill], DEMO_PARTIES.logistics));
-    const inventoryXml = wrapMessage('CEB621Message', [f.inventory], DEMO_PARTIES.agent, undefined, PLACEHOLDER_SIGNATURE);
+    const inventoryXml = wrapMessage('CEB621Message', [f.inventory], DEMO_PARTIES.agent);
     const inventoryId = await send('agent', inventoryXml);
 
     for (const [role, id, type] of [['ebp', orderId, 'CEB312Message'], ['payment', paymentId, 'CEB412Message'], ['logistics', waybillId, 'CEB512Message']] as const) {

@@ -75,6 +75,6 @@ describe.each(databases())('webhooks on %s', (kind) => {
     expect(mine.items.length).toBeGreaterThan(0);
     expect(theirs.items).toEqual([]);
     expect((await p.request('DELETE', `/api/v1/webhooks/${mine.items[0].id}`, { key: p.key('ebp') })).status).toBe(404);
-    expect((await p.request('GET', `/api/v1/webhooks/${mine.items[0].id}/deliveries`, { key: p.key('ebp') })).json()).toEqual({ items: [] });
+    expect((await p.request('GET', `/api/v1/webhooks/${mine.items[0].id}/deliveries`, { key: p.key('ebp') })).status).toBe(404);
   });
 });

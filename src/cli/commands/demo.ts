@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEMO_PARTIES, PLACEHOLDER_SIGNATURE, makeFlow, wrapMessage, type Flow } from '../../demo/flows.ts';
+import { DEMO_PARTIES, makeFlow, wrapMessage, type Flow } from '../../demo/flows.ts';
 import { arrivalList } from '../../demo/arrival.ts';
 import { CliError, apiError, type Client, type Context, type Values } from '../client.ts';
 
@@ -13,8 +13,10 @@ export const summary = 'Send complete demo flows (order → release) to the demo
 export const usage = `Usage: silkgate demo [--flows N] [--mode 9610|1210] [--prefix P] [--write DIR]
 
 Builds N consistent flows (default 1) with the demo zone's enterprises and sends them in order:
-order (e-commerce platform), payment, waybill, then the inventory (declaration agent); for 1210 the
-warehouse first puts the goods in bonded stock, for 9610 the warehouse reports the parcel arrived.
+order (e-commerce platform), payment, waybill, then the inventory (declaration agent), which the
+platform signs with the agent's key it holds (POST /api/v1/signatures) before it is submitted; for
+1210 the warehouse first puts the goods in bonded stock, for 9610 the warehouse reports the parcel
+arrived. --write signs the inventories with the agent's sandbox key (src/demo/keys) instead.
 Follows each inventory until customs releases it (800) or refuses it, printing the path.
 The sandbox customs picks a scenario from the order number's start: --prefix REVIEW, INSPECT,
 REJECT… (see docs/sandbox.md).
@@ -43,13 +45,22 @@ interface View {
 
 const xml = (s: string) => new TextEncoder().encode(s);
 
-function messagesOf(f: Flow) {
+/** The flow's messages; the inventory signed with the agent's sandbox key, or left unsigned for the platform to sign. */
+function messagesOf(f: Flow, signInventory = true) {
   return {
     order: wrapMessage('CEB311Message', [f.order], DEMO_PARTIES.ebp),
     payment: wrapMessage('CEB411Message', [f.payment], DEMO_PARTIES.payment),
     waybill: wrapMessage('CEB511Message', [f.waybill], DEMO_PARTIES.logistics),
-    inventory: wrapMessage('CEB621Message', [f.inventory], DEMO_PARTIES.agent, undefined, PLACEHOLDER_SIGNATURE),
+    inventory: wrapMessage('CEB621Message', [f.inventory], DEMO_PARTIES.agent, undefined, signInventory ? undefined : null),
   };
+}
+
+/** Signing as a service: the platform signs with the key it holds for the caller and answers the signed XML. */
+async function signByPlatform(c: Client, body: string): Promise<{ xml: string; serial: string }> {
+  const r = await c.send('POST', '/api/v1/signatures', xml(body), 'application/xml');
+  if (r.status !== 200) throw apiError(r);
+  const signed = String(r.body);
+  return { xml: signed, serial: /<ds:KeyName>([^<]*)<\/ds:KeyName>/.exec(signed)?.[1] ?? '?' };
 }
 
 async function post(c: Client, body: string): Promise<number> {
@@ -88,7 +99,7 @@ export async function run(ctx: Context, _positionals: string[], values: Values):
   const deadline = Date.now() + Number(values.timeout ?? 60) * 1000;
   let failed = 0;
   for (const [i, f] of flows.entries()) {
-    const m = messagesOf(f);
+    const m = messagesOf(f, false);
     const tag = `flow ${i + 1} (${mode}, order ${f.orderNo})`;
     if (mode === '1210') {
       const lines = f.inventory.InventoryList as Array<Record<string, string>>;
@@ -99,8 +110,9 @@ export async function run(ctx: Context, _positionals: string[], values: Values):
     }
     const orderId = await post(as('ebp'), m.order);
     const ids = [await post(as('payment'), m.payment), await post(as('logistics'), m.waybill)];
-    const invId = await post(as('agent'), m.inventory);
-    console.log(`${tag}: order #${orderId}, payment #${ids[0]}, waybill #${ids[1]}, inventory #${invId}`);
+    const signed = await signByPlatform(as('agent'), m.inventory);
+    const invId = await post(as('agent'), signed.xml);
+    console.log(`${tag}: order #${orderId}, payment #${ids[0]}, waybill #${ids[1]}, inventory #${invId} (signed by the platform, certificate ${signed.serial})`);
     let arrived = mode !== '9610';
     const inv = await waitFor(as('agent'), invId, (v) => {
       const s = v.records[0].status;
