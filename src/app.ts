@@ -70,6 +70,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     // Fastify's own JSON parser (replaced below, kept strict in case a plugin asks for it).
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // A field the schema does not know is an error, not silently dropped: a client's typo must not pass unnoticed.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   const log = http.log;
   const db = await openDb({ url: config.databaseUrl, dataDir: config.dataDir, onIdleError: (err) => log.warn({ err: err.message }, 'database connection lost; it will be replaced') });
@@ -161,7 +163,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send(new AppError('UNSUPPORTED_MEDIA_TYPE').toJSON());
     if (fe.statusCode === 429) return reply.status(429).send(new AppError('RATE_LIMITED', fe.message).toJSON());
     if (fe.validation) {
-      const issues = fe.validation.map((v) => ({ path: v.instancePath || String(v.params?.missingProperty ?? ''), rule: v.keyword, expected: v.message ?? '', actual: JSON.stringify(v.params) }));
+      const issues = fe.validation.map((v) => {
+        const extra = v.params?.additionalProperty as string | undefined;
+        const path = extra !== undefined ? `${v.instancePath}/${extra}` : v.instancePath || String(v.params?.missingProperty ?? '');
+        return { path, rule: v.keyword, expected: extra !== undefined ? 'no such field (it is not part of this request)' : (v.message ?? ''), actual: JSON.stringify(v.params) };
+      });
       return reply.status(400).send(new AppError('INVALID_REQUEST', fe.message, issues).toJSON());
     }
     if (fe.statusCode && fe.statusCode < 500) {

@@ -9,7 +9,7 @@ export const ERRORS = {
   INVALID_REQUEST: { status: 400, message: 'The request is not valid.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send application/xml (a CEB message or DxpMsg) or application/json.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The body is larger than the limit.' },
-  UNAUTHORIZED: { status: 401, message: 'A valid credential is required: an API key (Authorization: Bearer <apiKey>) or a console session (the sg_session cookie from POST /api/v1/session).' },
+  UNAUTHORIZED: { status: 401, message: 'A valid credential is required: an API key (Authorization: Bearer <apiKey>) a console session (the sg_session cookie from POST /api/v1/session) or, over HTTPS, a registered client certificate.' },
   FORBIDDEN: { status: 403, message: 'This key may not do that.' },
   SENDER_MISMATCH: { status: 403, message: 'The message is transmitted in the name of another enterprise.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
