@@ -19,7 +19,7 @@ async function main() {
   const log = app.http.log;
   log.info(`Silkgate listening on ${address} — database ${app.db.dialect} (${app.db.where}), transport ${app.transport.name}`);
   log.info(`API docs: ${address.replace('0.0.0.0', '127.0.0.1')}/docs`);
-  if (app.demoCredentialsFile) log.info(`Demo zone created; API keys in ${app.demoCredentialsFile}`);
+  if (app.demoCredentialsFile) log.info(`Demo zone created; API keys and console logins in ${app.demoCredentialsFile}`);
 
   let closing = false;
   const shutdown = async (signal: string) => {
