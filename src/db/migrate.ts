@@ -10,6 +10,7 @@ import * as m0007 from './migrations/0007_filing.ts';
 import * as m0008 from './migrations/0008_accounts.ts';
 import * as m0009 from './migrations/0009_signatures.ts';
 import * as m0010 from './migrations/0010_audit.ts';
+import * as m0011 from './migrations/0011_message_parties.ts';
 
 /** Migrations are plain modules listed here (no directory scanning: the list is the history). */
 function provider(dialect: Dialect): MigrationProvider {
@@ -26,6 +27,7 @@ function provider(dialect: Dialect): MigrationProvider {
       '0008_accounts': wrap(m0008),
       '0009_signatures': wrap(m0009),
       '0010_audit': wrap(m0010),
+      '0011_message_parties': wrap(m0011),
     }),
   };
 }

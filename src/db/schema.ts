@@ -263,6 +263,8 @@ export interface Database {
   certificates: CertificatesTable;
   signing_keys: SigningKeysTable;
   audit_log: AuditLogTable;
+  message_parties: MessagePartiesTable;
+  receipt_parties: ReceiptPartiesTable;
 }
 
 // --- sandbox customs: inventories it holds and parcels it knows of (arrival, cancel, return) -----
@@ -418,4 +420,16 @@ export interface AuditLogTable {
   detail: string;
   prev_hash: string;
   hash: string;
+}
+
+/** An enterprise a message is declared for besides its sender (the ebcCode of an agent's inventory): it reads the message. */
+export interface MessagePartiesTable {
+  message_id: number;
+  enterprise_id: number;
+}
+
+/** The parties of a receipt's message, copied to the receipt: their feed is a range scan by (enterprise_id, receipt_id). */
+export interface ReceiptPartiesTable {
+  enterprise_id: number;
+  receipt_id: number;
 }

@@ -4,13 +4,17 @@
  * - SENDERS: which roles send which message type. Every demo role × every import message type is
  *   sent; the senders' messages are accepted (202), every other role's refused with 403 and
  *   customs' -10101, and nothing is stored.
- * - MATRIX: rows { method, path, role, expect } over two tenants — the demo zone's e-commerce
- *   enterprise and agent (A), and a second approved pair filed by the operator (B) — for the
- *   message views, raw bytes, envelope, receipts feed, stock and webhooks. Paths name the objects
- *   they touch as {placeholders}; listings say which objects must and must not appear.
+ * - MATRIX: rows { method, path, role, expect } for every endpoint, for every caller — each demo
+ *   role's key, the second tenant's (B) e-commerce enterprise and agent, a pending applicant, keys
+ *   narrowed to one scope, no credential, and a console session with and without its CSRF token —
+ *   over the demo zone's objects (A) and B's. Paths name the objects they touch as {placeholders};
+ *   listings say which objects must and must not appear.
  *
- * The runner sets the tenants up, resolves the placeholders and checks each row: zero cross-tenant
- * reads or writes, each refusal a clear 403 or 404. To cover a new endpoint, add rows.
+ * The runner sets the tenants up, resolves the placeholders and checks each row: the status; for a
+ * refusal, an error code that fits it and a sentence of its own; for a refused change, that no
+ * table changed; for a listing, what is and is not in it. Zero cross-tenant reads or writes, each
+ * refusal a clear 401, 403 or 404 (400 or 409 where the request itself cannot stand). A route the
+ * platform registers without rows fails the run: to cover a new endpoint, add rows.
  */
 import { execFileSync } from 'node:child_process';
 import crypto, { X509Certificate } from 'node:crypto';
@@ -24,6 +28,7 @@ import { arrivalList } from '../../src/demo/arrival.ts';
 import { DEMO_PARTIES, PLACEHOLDER_SIGNATURE, makeFlow, wrapMessage, type Flow, type Parties, type Party } from '../../src/demo/flows.ts';
 import { SANDBOX_KEYS_DIR } from '../../src/demo/keys.ts';
 import { usccCheckChar } from '../../src/modules/enterprises/index.ts';
+import { ERRORS, type ErrorCode } from '../../src/platform/errors.ts';
 import { cstTime14 } from '../../src/platform/time.ts';
 import { databases, eventually, startPlatform, type Platform } from '../support/platform.ts';
 import { tempDir } from '../support/db.ts';
@@ -36,8 +41,17 @@ type DemoRole = (typeof DEMO_ROLES)[number];
  * The demo zone's enterprises; the second tenant (ebcB delegates its inventories to agentB); an
  * applicant still pending; the demo agent with a read-only and a declare-only key.
  */
-type Principal = DemoRole | 'ebcB' | 'agentB' | 'pending' | 'agentRead' | 'agentDeclare';
-const PRINCIPALS: Principal[] = [...DEMO_ROLES, 'ebcB', 'agentB', 'pending', 'agentRead', 'agentDeclare'];
+type Keyed = DemoRole | 'ebcB' | 'agentB' | 'pending' | 'agentRead' | 'agentDeclare';
+const KEYED: Keyed[] = [...DEMO_ROLES, 'ebcB', 'agentB', 'pending', 'agentRead', 'agentDeclare'];
+/**
+ * Every caller of the matrix: the API keys above, no credential at all, and the demo agent's
+ * console session (its cookie with the X-CSRF-Token, and the same cookie without it). agentNoCsrf
+ * comes before agentSession: the last rows log the session out.
+ */
+type Principal = Keyed | 'anonymous' | 'agentNoCsrf' | 'agentSession';
+const PRINCIPALS: Principal[] = [...KEYED, 'anonymous', 'agentNoCsrf', 'agentSession'];
+/** The console session acts for the demo agent's enterprise with every scope: it reads and changes what the agent's key does. */
+const SESSIONS: Principal[] = ['agentNoCsrf', 'agentSession'];
 
 // --- who sends what ---------------------------------------------------------------------------------
 
@@ -58,52 +72,111 @@ const SENDERS: Record<ImportType, DemoRole[]> = {
 
 // --- who reads and changes what ---------------------------------------------------------------------
 
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+const UNSAFE = new Set<string>(['POST', 'PATCH', 'DELETE']);
+
 interface Row {
-  method: 'GET' | 'POST' | 'DELETE';
-  /** With {placeholders}: {A.inventory} → a message id, {id:agentB} → an enterprise id… (see `fixtures`). */
+  method: Method;
+  /**
+   * With {placeholders}: {A.inventory} → a message id, {id:agentB} → an enterprise id, {id:self} →
+   * the caller's own enterprise, {fresh:x} → a new unique value (see `fixtures`).
+   */
   path: string;
   role: Principal;
   expect: number;
-  /** JSON body, with {placeholders}. */
+  /** Body, with {placeholders}: JSON unless `type` says otherwise (a body starting with < is XML). */
   body?: string;
-  /** For listings (`items` of the answer): objects that must appear, and objects that must not. */
+  type?: string;
+  /** For listings: where the answer holds them ('' for a bare array; default `items`), objects that must appear, and objects that must not. */
+  list?: string;
   present?: string[];
   absent?: string[];
+  /** For listings: the enterprise every listed object must belong to (its `enterpriseId`). */
+  only?: string;
+  /** The audit action a refusal is recorded with (a failed login); any other refusal leaves every table as it was. */
+  audited?: string;
 }
 
 type Expectations = Partial<Record<Principal, number>> & { others: number };
-/** One row per principal: the listed ones get their status, every other principal `others`. */
-const rows = (method: Row['method'], path: string, expect: Expectations, extra: Partial<Row> = {}): Row[] =>
-  PRINCIPALS.map((role) => ({ method, path, role, expect: expect[role] ?? expect.others, ...extra }));
-/** Listing rows: what each principal must see and must not see. */
-const listing = (path: string, status: Expectations, sees: Partial<Record<Principal, string[]>>, all: string[]): Row[] =>
-  rows('GET', path, status).map((r) => (r.expect === 200 ? { ...r, present: sees[r.role] ?? [], absent: all.filter((x) => !(sees[r.role] ?? []).includes(x)) } : r));
+interface Extra extends Partial<Omit<Row, 'role' | 'expect' | 'method'>> {
+  /** Another path for some callers: their own object, changed for real, where the row's object must stay as it is for the others. */
+  paths?: Partial<Record<Principal, string>>;
+}
+
+/**
+ * The status of `role` under `e`: as listed, else no credential → 401, the session like the
+ * agent's key (without X-CSRF-Token any change → 403), else `others`.
+ */
+function statusOf(role: Principal, method: Method, e: Expectations): number {
+  const given = e[role];
+  if (given !== undefined) return given;
+  if (role === 'anonymous') return 401;
+  if (role === 'agentNoCsrf' && UNSAFE.has(method)) return 403;
+  if (SESSIONS.includes(role)) return e.agentSession ?? e.agent ?? e.others;
+  return e.others;
+}
+
+/** One row per principal. */
+const rows = (method: Method, path: string, e: Expectations, extra: Extra = {}): Row[] =>
+  PRINCIPALS.map((role) => {
+    const { paths, ...rest } = extra;
+    return { method, path: paths?.[role] ?? path, role, expect: statusOf(role, method, e), ...rest };
+  });
+/** Rows for the principals named only. */
+const some = (method: Method, path: string, e: Partial<Record<Principal, number>>, extra: Extra = {}): Row[] =>
+  (Object.entries(e) as Array<[Principal, number]>).map(([role, expect]) => ({ method, path, role, expect, ...extra }));
+/** Listing rows: what each principal must see and must not see of `all` (the session sees what the agent sees). */
+const listing = (path: string, status: Expectations, sees: Partial<Record<Principal, string[]>>, all: string[], extra: Extra = {}): Row[] =>
+  rows('GET', path, status, extra).map((r) => {
+    if (r.expect !== 200) return r;
+    const seen = sees[r.role] ?? (SESSIONS.includes(r.role) ? sees.agent : undefined) ?? [];
+    return { ...r, present: seen, absent: all.filter((x) => !seen.includes(x)) };
+  });
 
 /** Those who read everything: the operator and regulators. Refused outright: the pending applicant and a key without the read scope. */
 const READ_ALL = { operator: 200, customs: 200, commerce: 200 } as const;
 const NO_READ = { pending: 403, agentDeclare: 403 } as const;
+/** Changes need the manage scope; regulators change nothing. */
+const NO_MANAGE = { agentRead: 403, agentDeclare: 403 } as const;
+const REGULATORS_REFUSED = { customs: 403, commerce: 403 } as const;
+/** requireWrite: approved, not a regulator, the scope. */
+const NO_WRITE = { ...REGULATORS_REFUSED, ...NO_MANAGE, pending: 403 } as const;
+/** The demo agent in all its forms. */
+const AGENT = (status: number) => ({ agent: status, agentRead: status, agentSession: status, agentNoCsrf: status });
 const STOCK_NOT_SHOWN = { ebp: 403, payment: 403, logistics: 403, agent: 403, agentRead: 403, agentB: 403, overseas: 403 } as const;
+/** Enterprises with a signing key the platform holds: the demo zone's declaring enterprises (src/demo/keys) and agentB. */
+const HOLD_KEYS = ['ebp', 'ebc', 'payment', 'logistics', 'warehouse', 'agent', 'overseas', 'agentB', 'agentDeclare', 'agentSession'] as const;
+const HELD = (status: number): Partial<Record<Principal, number>> => Object.fromEntries(HOLD_KEYS.map((r) => [r, status]));
+const READ_ALL_SEES = (all: string[]) => ({ operator: all, customs: all, commerce: all });
 const RECEIPTS = ['A.agentReceipt', 'A.ebcReceipt', 'B.receipt'];
 const STOCK = ['A.stock', 'B.stock'];
 const WEBHOOKS = ['A.webhook', 'B.webhook'];
+const PDF = '%PDF-1.4\n% matrix\n%%EOF\n';
+const CONTACTS = '[{"name":"赵磊","phone":"0571-86000000","email":"matrix@example.com","role":"业务联系人"}]';
+const PASSWORD = 'Lantern-and-7-quays';
 
 const MATRIX: Row[] = [
-  // Messages: the sender's own, a bank's by the sender's consent (the demo ebc consents to the demo bank), everyone's for the operator and regulators.
+  // Messages: the sender's own and those an agent declared in the caller's name (the demo agent's inventories name the demo ebc,
+  // agentB's name ebcB); a bank's by such an enterprise's consent (the demo ebc consents to the demo bank); everyone's for the
+  // operator and regulators.
   ...['', '/raw', '/envelope'].flatMap((view) => [
-    ...rows('GET', `/api/v1/messages/{A.inventory}${view}`, { ...READ_ALL, ...NO_READ, agent: 200, agentRead: 200, others: 404 }),
+    ...rows('GET', `/api/v1/messages/{A.inventory}${view}`, { ...READ_ALL, ...NO_READ, agent: 200, agentRead: 200, ebc: 200, bank: 200, others: 404 }),
     ...rows('GET', `/api/v1/messages/{A.ebcInventory}${view}`, { ...READ_ALL, ...NO_READ, ebc: 200, bank: 200, others: 404 }),
-    ...rows('GET', `/api/v1/messages/{B.inventory}${view}`, { ...READ_ALL, ...NO_READ, agentB: 200, others: 404 }),
+    ...rows('GET', `/api/v1/messages/{B.inventory}${view}`, { ...READ_ALL, ...NO_READ, agentB: 200, ebcB: 200, others: 404 }),
   ]),
+  // Sending: every demo role × message type is the SENDERS table above; here the callers it leaves out.
+  ...some('POST', '/api/v1/messages', { anonymous: 401, agentNoCsrf: 403, pending: 403, agentRead: 403, ebcB: 403 }, { body: '{A.inventoryXml}' }),
   // Receipts feed.
   ...listing('/api/v1/receipts?limit=1000', { ...NO_READ, others: 200 }, {
     operator: RECEIPTS, customs: RECEIPTS, commerce: RECEIPTS,
-    agent: ['A.agentReceipt'], agentRead: ['A.agentReceipt'], ebc: ['A.ebcReceipt'], bank: ['A.ebcReceipt'], agentB: ['B.receipt'],
+    agent: ['A.agentReceipt'], agentRead: ['A.agentReceipt'], ebc: ['A.agentReceipt', 'A.ebcReceipt'], bank: ['A.agentReceipt', 'A.ebcReceipt'],
+    agentB: ['B.receipt'], ebcB: ['B.receipt'],
   }, RECEIPTS),
   ...listing('/api/v1/receipts?limit=1000&enterpriseId={id:agentB}', { ...NO_READ, ...READ_ALL, agentB: 200, others: 403 }, {
     operator: ['B.receipt'], customs: ['B.receipt'], commerce: ['B.receipt'], agentB: ['B.receipt'],
   }, RECEIPTS),
   ...listing('/api/v1/receipts?limit=1000&enterpriseId={id:ebc}', { ...NO_READ, ...READ_ALL, ebc: 200, bank: 200, others: 403 }, {
-    operator: ['A.ebcReceipt'], customs: ['A.ebcReceipt'], commerce: ['A.ebcReceipt'], ebc: ['A.ebcReceipt'], bank: ['A.ebcReceipt'],
+    ...READ_ALL_SEES(['A.agentReceipt', 'A.ebcReceipt']), ebc: ['A.agentReceipt', 'A.ebcReceipt'], bank: ['A.agentReceipt', 'A.ebcReceipt'],
   }, RECEIPTS),
   // Stock: warehouses what they keep, owners what they own, a bank by consent.
   ...listing('/api/v1/stock', { ...NO_READ, ...STOCK_NOT_SHOWN, others: 200 }, {
@@ -113,13 +186,119 @@ const MATRIX: Row[] = [
   ...rows('GET', '/api/v1/stock/{B.stock}', { ...NO_READ, ...STOCK_NOT_SHOWN, ...READ_ALL, warehouse: 200, ebcB: 200, others: 404 }),
   ...rows('POST', '/api/v1/stock/in', { warehouse: 200, others: 403 }, { body: '{"items":[{"emsNo":"{A.emsNo}","itemRecordNo":"{A.itemRecordNo}","ownerCode":"{code:ebc}","qty":"1"}]}' }),
   // Webhooks: an enterprise's own configuration; regulators and keys without the manage scope change nothing.
-  ...rows('POST', '/api/v1/webhooks', { customs: 403, commerce: 403, pending: 403, agentRead: 403, agentDeclare: 403, others: 201 }, { body: '{"url":"http://127.0.0.1:9/matrix"}' }),
+  ...rows('POST', '/api/v1/webhooks', { ...NO_WRITE, others: 201 }, { body: '{"url":"http://127.0.0.1:9/matrix"}' }),
   ...listing('/api/v1/webhooks', { ...NO_READ, others: 200 }, { agent: ['A.webhook'], agentRead: ['A.webhook'], agentB: ['B.webhook'] }, WEBHOOKS),
   ...rows('GET', '/api/v1/webhooks/{B.webhook}/deliveries', { ...NO_READ, agentB: 200, others: 404 }),
-  ...rows('DELETE', '/api/v1/webhooks/{B.webhook}', { customs: 403, commerce: 403, pending: 403, agentRead: 403, agentDeclare: 403, others: 404 }).filter((r) => r.role !== 'agentB'),
-  { method: 'DELETE', path: '/api/v1/webhooks/{B.webhookToDelete}', role: 'agentB', expect: 204 },
+  ...rows('DELETE', '/api/v1/webhooks/{B.webhook}', { ...NO_WRITE, agentB: 204, others: 404 }, { paths: { agentB: '/api/v1/webhooks/{B.webhookToDelete}' } }),
   // Pre-check: for enterprises that declare; it reads other enterprises' documents only for a party.
   ...rows('POST', '/api/v1/precheck', { agent: 200, agentDeclare: 200, ebp: 200, customs: 403, commerce: 403, operator: 403, bank: 403, overseas: 403, pending: 403, agentRead: 403, others: 200 }, { body: '{A.inventoryXml}' }),
+
+  // Filing: the enterprise itself, the operator and regulators read it; others get 404 (its existence is not disclosed).
+  ...listing('/api/v1/enterprises?limit=500', { agentDeclare: 403, others: 200 }, {
+    operator: ['id:agent', 'id:agentB'], customs: ['id:agent', 'id:agentB'], commerce: ['id:agent', 'id:agentB'], agent: ['id:agent'], agentRead: ['id:agent'], agentB: ['id:agentB'],
+  }, ['id:agent', 'id:agentB'], { list: 'enterprises' }).map((r) => (r.expect === 200 ? { ...r, present: [...r.present!, 'id:self'] } : r)),
+  ...['', '/history', '/documents'].flatMap((view) => [
+    ...rows('GET', `/api/v1/enterprises/{id:self}${view}`, { agentDeclare: 403, others: 200 }),
+    ...rows('GET', `/api/v1/enterprises/{id:agentB}${view}`, { ...READ_ALL, agentDeclare: 403, agentB: 200, others: 404 }),
+  ]),
+  ...listing('/api/v1/enterprises/{id:agentB}/documents', { ...READ_ALL, agentDeclare: 403, agentB: 200, others: 404 }, {
+    operator: ['B.document'], customs: ['B.document'], commerce: ['B.document'], agentB: ['B.document'],
+  }, ['B.document', 'A.document'], { list: 'documents' }),
+  ...rows('GET', '/api/v1/enterprises/{id:agentB}/documents/{B.document}', { ...READ_ALL, agentDeclare: 403, agentB: 200, others: 404 }),
+  // A document of B under A's filing: no such pair, for anyone.
+  ...rows('GET', '/api/v1/enterprises/{id:agent}/documents/{B.document}', { agentDeclare: 403, others: 404 }),
+  // Editing a filing: the enterprise itself (an approved one its contacts only) and the operator.
+  ...rows('PATCH', '/api/v1/enterprises/{id:agentB}', { ...REGULATORS_REFUSED, ...NO_MANAGE, operator: 200, agentB: 200, others: 404 }, { body: `{"contacts":${CONTACTS}}` }),
+  ...rows('PATCH', '/api/v1/enterprises/{id:self}', { ...REGULATORS_REFUSED, ...NO_MANAGE, others: 200 }, { body: `{"contacts":${CONTACTS}}` }),
+  // Nobody makes itself an operator: applicants' roles exclude it, an approved filing's roles are locked.
+  ...rows('PATCH', '/api/v1/enterprises/{id:self}', { ...REGULATORS_REFUSED, ...NO_MANAGE, operator: 200, others: 400 }, { body: '{"roles":["operator"]}' }),
+  ...rows('POST', '/api/v1/enterprises/{id:agentB}/documents?kind=other&filename=matrix.pdf', { ...REGULATORS_REFUSED, ...NO_MANAGE, operator: 201, agentB: 201, others: 404 }, { body: PDF, type: 'application/pdf' }),
+  ...rows('POST', '/api/v1/enterprises/{id:self}/documents?kind=other&filename=matrix.pdf', { ...REGULATORS_REFUSED, ...NO_MANAGE, others: 201 }, { body: PDF, type: 'application/pdf' }),
+  // Review and direct filing: the operator alone (it rejects a spare applicant; the others' refusals leave `pending` pending).
+  ...rows('POST', '/api/v1/enterprises/{id:pending}/review', { operator: 200, others: 403 }, { body: '{"decision":"reject","reason":"Matrix: the licence is illegible."}', paths: { operator: '/api/v1/enterprises/{C.applicant}/review' } }),
+  ...some('POST', '/api/v1/enterprises/{id:operator}/review', { operator: 403 }, { body: '{"decision":"suspend","reason":"Matrix: itself."}' }),
+  ...rows('POST', '/api/v1/enterprises', { operator: 201, others: 403 }, { body: '{C.newEnterprise}' }),
+  // Public by design: an application needs no credential; a customs code filed already is 409.
+  ...some('POST', '/api/v1/filings', { anonymous: 201 }, { body: '{C.application}' }),
+  ...some('POST', '/api/v1/filings', { anonymous: 409 }, { body: '{C.duplicateApplication}' }),
+
+  // API keys: an enterprise's own (manage scope); the operator lists and revokes any. Regulators manage their own keys
+  // (their only way to replace one), never anyone else's: another enterprise's key id is 404 for them as for everyone.
+  ...listing('/api/v1/keys', { ...NO_MANAGE, others: 200 }, { agent: ['A.key'], agentB: ['B.key', 'B.spareKey'] }, ['A.key', 'B.key', 'B.spareKey'], { list: 'keys' }),
+  ...listing('/api/v1/keys?enterpriseId={id:agentB}', { ...NO_MANAGE, operator: 200, agentB: 200, others: 403 }, { operator: ['B.key', 'B.spareKey'], agentB: ['B.key', 'B.spareKey'] }, ['A.key', 'B.key'], { list: 'keys' }),
+  ...rows('POST', '/api/v1/keys', { ...NO_MANAGE, others: 201 }, { body: '{"label":"matrix","scopes":["read"]}' }),
+  ...rows('POST', '/api/v1/keys/{B.spareKey}/rotate', { ...NO_MANAGE, agentB: 201, others: 404 }, { body: '{}', paths: { agentB: '/api/v1/keys/{B.keyToRotate}/rotate' } }),
+  ...rows('DELETE', '/api/v1/keys/{B.spareKey}', { ...NO_MANAGE, agentB: 200, operator: 200, others: 404 }, { paths: { agentB: '/api/v1/keys/{B.keyToRevoke}', operator: '/api/v1/keys/{B.keyForOperator}' } }),
+
+  // Delegations (to a spare agent C, so nobody's declarations change) and consents (to a spare bank C, so the demo bank reads no more than before).
+  ...rows('POST', '/api/v1/delegations', { ...NO_WRITE, others: 201 }, { body: '{"agentCode":"{C.agentCode}","scope":["CEB621Message"],"validTo":"{C.validTo}"}' }),
+  ...listing('/api/v1/delegations', { agentDeclare: 403, others: 200 }, {
+    ...READ_ALL_SEES(['A.delegation', 'B.delegation']), ebc: ['A.delegation'], agent: ['A.delegation'], agentRead: ['A.delegation'], ebcB: ['B.delegation'], agentB: ['B.delegation'],
+  }, ['A.delegation', 'B.delegation'], { list: 'delegations' }),
+  ...rows('DELETE', '/api/v1/delegations/{B.delegation}', { ...NO_WRITE, pending: 404, agentB: 403, ebcB: 200, operator: 200, others: 404 }, {
+    paths: { ebcB: '/api/v1/delegations/{B.delegationForEbcB}', operator: '/api/v1/delegations/{B.delegationForOperator}' },
+  }),
+  ...rows('POST', '/api/v1/consents', { ...NO_WRITE, others: 201 }, { body: '{"bankCode":"{C.bankCode}","scope":["receipts"],"validTo":"{C.validTo}"}' }),
+  ...listing('/api/v1/consents', { agentDeclare: 403, others: 200 }, {
+    ...READ_ALL_SEES(['A.consent', 'B.consent']), ebc: ['A.consent'], bank: ['A.consent'], ebcB: ['B.consent'],
+  }, ['A.consent', 'B.consent'], { list: 'consents' }),
+  ...rows('DELETE', '/api/v1/consents/{B.consent}', { ...NO_WRITE, pending: 404, ebcB: 200, operator: 200, others: 404 }, {
+    paths: { ebcB: '/api/v1/consents/{B.consentForEbcB}', operator: '/api/v1/consents/{B.consentForOperator}' },
+  }),
+  // The bank a consent names reads by it and does not revoke it.
+  ...rows('DELETE', '/api/v1/consents/{A.consent}', { ...NO_WRITE, pending: 404, bank: 403, others: 404 }).filter((r) => r.role !== 'ebc' && r.role !== 'operator'),
+
+  // Console accounts: an enterprise its own staff (manage scope); the operator any enterprise's; regulators' by the operator only.
+  ...rows('POST', '/api/v1/accounts', { ...NO_WRITE, pending: 201, others: 201 }, { body: `{"username":"{fresh:user}","displayName":"Matrix","password":"${PASSWORD}"}` }),
+  ...rows('POST', '/api/v1/accounts', { ...NO_WRITE, pending: 403, operator: 201, agentB: 201, others: 403 }, { body: `{"username":"{fresh:user}","displayName":"Matrix","password":"${PASSWORD}","enterpriseId":{id:agentB}}` }),
+  ...listing('/api/v1/accounts?limit=1000', { ...NO_MANAGE, others: 200 }, { operator: ['A.staff', 'B.staff'], agent: ['A.staff'], agentB: ['B.staff'] }, ['A.staff', 'B.staff'], { list: 'accounts' }),
+  ...listing('/api/v1/accounts?limit=1000&enterpriseId={id:agentB}', { ...NO_MANAGE, operator: 200, agentB: 200, others: 403 }, { operator: ['B.staff'], agentB: ['B.staff'] }, ['A.staff', 'B.staff'], { list: 'accounts' }),
+  // A password is reset by the account's own enterprise; the operator sees the account and is refused.
+  ...rows('POST', '/api/v1/accounts/{B.staff}/password', { agentB: 200, operator: 403, others: 404 }, { body: `{"newPassword":"${PASSWORD}"}` }),
+  ...rows('POST', '/api/v1/accounts/{A.staff}/password', { ...AGENT(200), ...NO_MANAGE, agentNoCsrf: 403, operator: 403, others: 404 }, { body: `{"newPassword":"${PASSWORD}"}` }),
+  ...['disable', 'enable'].flatMap((verb) => [
+    ...rows('POST', `/api/v1/accounts/{B.staff}/${verb}`, { ...REGULATORS_REFUSED, ...NO_MANAGE, agentB: 200, operator: 200, others: 404 }),
+    ...rows('POST', `/api/v1/accounts/{A.staff}/${verb}`, { ...REGULATORS_REFUSED, ...AGENT(200), ...NO_MANAGE, agentNoCsrf: 403, operator: 200, others: 404 }),
+  ]),
+  // Console sessions: public login; the session reads itself by its cookie only (a key is not a session).
+  ...some('POST', '/api/v1/session', { anonymous: 201 }, { body: '{"username":"{A.username}","password":"{A.password}"}' }),
+  ...some('POST', '/api/v1/session', { anonymous: 401 }, { body: `{"username":"matrix-nobody","password":"${PASSWORD}"}`, audited: 'login.failed' }),
+  ...rows('GET', '/api/v1/session', { agentSession: 200, agentNoCsrf: 200, others: 401 }),
+
+  // Certificates: registered by the enterprise they name; another enterprise's certificate is refused whoever sends it.
+  ...rows('POST', '/api/v1/certificates', { ...NO_WRITE, agentB: 409, others: 403 }, { body: '{B.certPem}', type: 'application/x-pem-file' }),
+  ...some('POST', '/api/v1/certificates', { agentB: 201 }, { body: '{B.certNew}', type: 'application/x-pem-file' }),
+  ...listing('/api/v1/certificates', { ...NO_READ, others: 200 }, { ...READ_ALL_SEES(['A.cert', 'B.cert']), agent: ['A.cert'], agentRead: ['A.cert'], agentB: ['B.cert'] }, ['A.cert', 'B.cert'], { list: '' }),
+  // Signing keys: only for a certificate of one's own.
+  ...rows('POST', '/api/v1/signing-keys', { ...NO_WRITE, agentB: 409, others: 403 }, { body: '{B.keyPairStored}' }),
+  ...some('POST', '/api/v1/signing-keys', { agentB: 201 }, { body: '{B.keyPair}' }),
+  ...listing('/api/v1/signing-keys', { ...NO_READ, others: 200 }, { ...READ_ALL_SEES(['A.signingKey', 'B.signingKey']), agent: ['A.signingKey'], agentRead: ['A.signingKey'], agentB: ['B.signingKey'] }, ['A.signingKey', 'B.signingKey'], { list: '' }),
+  // Signing as a service: one's own messages only (another's copCode → 403); an enterprise without a key held → 404.
+  ...rows('POST', '/api/v1/signatures', { ...NO_WRITE, ...HELD(403), agentB: 200, others: 404 }, { body: '{B.unsigned}' }),
+  ...rows('POST', '/api/v1/signatures', { ...NO_WRITE, ...HELD(403), agent: 200, agentDeclare: 200, agentSession: 200, others: 404 }, { body: '{A.unsigned}' }),
+  ...rows('DELETE', '/api/v1/signing-keys/{B.signingKey}', { ...NO_WRITE, agentB: 200, operator: 200, others: 404 }, {
+    paths: { agentB: '/api/v1/signing-keys/{B.signingKeyToDisable}', operator: '/api/v1/signing-keys/{B.signingKeyForOperator}' },
+  }),
+  ...rows('DELETE', '/api/v1/certificates/{B.cert}', { ...NO_WRITE, agentB: 200, operator: 200, others: 404 }, {
+    paths: { agentB: '/api/v1/certificates/{B.certToRevoke}', operator: '/api/v1/certificates/{B.certForOperator}' },
+  }),
+
+  // Audit log: an enterprise its own entries; the operator and regulators all, and they alone verify the chain.
+  ...rows('GET', '/api/v1/audit?limit=1000', { agentDeclare: 403, others: 200 }, { list: 'entries', only: 'id:self' }).map((r) => (r.role in READ_ALL ? { ...r, only: undefined } : r)),
+  ...rows('GET', '/api/v1/audit?limit=1000&enterpriseId={id:agentB}', { ...READ_ALL, agentDeclare: 403, agentB: 200, others: 403 }, { list: 'entries', only: 'id:agentB' }),
+  ...rows('GET', '/api/v1/audit/verify', { ...READ_ALL, others: 403 }),
+
+  // Tariff: reference data for every credential; imports by the operator alone.
+  ...['/api/v1/tariff/rates', '/api/v1/tariff/positive-list', '/api/v1/tariff/lookup/3304990000'].flatMap((path) => rows('GET', path, { others: 200 })),
+  ...rows('POST', '/api/v1/tariff/rates', { operator: 200, others: 403 }, { body: '{C.rates}' }),
+  ...rows('POST', '/api/v1/tariff/positive-list', { operator: 200, others: 403 }, { body: '{C.positive}' }),
+
+  // The customs side of the gateway takes the customs token: no enterprise credential is one.
+  ...rows('POST', '/api/v1/customs/receipts', { agentNoCsrf: 401, others: 401 }, { body: '<CEB312Message/>' }),
+
+  // Last: logging out. Without X-CSRF-Token the session survives; with it, it ends; without a session there is nothing to end.
+  ...rows('DELETE', '/api/v1/session', { agentNoCsrf: 403, anonymous: 204, others: 204 }),
+  ...some('GET', '/api/v1/session', { agentSession: 401, agentNoCsrf: 401 }),
 ];
 
 // --- messages -------------------------------------------------------------------------------------
@@ -171,34 +350,121 @@ const TENANT_B = {
 } as const;
 const EMS_B = 'T3102W000456';
 
+const PENDING = { code: '3303964P01', name: '温州待审电商平台有限公司', dxpId: 'DXPENT0000033001', uscc: uscc('91330300MA2C0P01X') };
+/** Enterprises for the rows' own use: grants go to agentC and bankC, the operator rejects `applicant`, rows file the rest. */
+const SPARE = {
+  agentC: { code: '3302980C03', name: '宁波甬达报关代理有限公司', dxpId: 'DXPENT0000022010', uscc: uscc('91330200MA2B0C03X') },
+  bankC: { code: '3302B0C004', name: '宁波甬商银行股份有限公司', dxpId: 'DXPENT0000022011', uscc: uscc('91330200MA2B0C04X') },
+  applicant: { code: '3303966R05', name: '温州待拒电商企业有限公司', dxpId: 'DXPENT0000033002', uscc: uscc('91330300MA2C0R05X') },
+  direct: { code: '3302960D06', name: '宁波甬海海外仓储有限公司', dxpId: 'DXPENT0000022012', uscc: uscc('91330200MA2B0D06X') },
+  application: { code: '3303980E07', name: '温州瓯越国际物流有限公司', dxpId: 'DXPENT0000033003', uscc: uscc('91330300MA2C0E07X') },
+  duplicate: { code: '', name: '温州重复申请物流有限公司', dxpId: 'DXPENT0000033004', uscc: uscc('91330300MA2C0F08X') },
+} as const;
+
+/**
+ * Routes under /api/v1 the matrix leaves out, each with its reason ("METHOD /url": why). None:
+ * every route has rows, the public ones (POST /api/v1/filings, POST /api/v1/session) and the
+ * customs side of the gateway included. Not counted: HEAD (Fastify's twin of each GET) and routes
+ * outside /api/v1 (/healthz, /docs), which serve no enterprise's data.
+ */
+const EXEMPT: Record<string, string> = {};
+
+/** Method and URL of every route in Fastify's printRoutes tree (commonPrefix: false): each level indents by 4 characters. */
+function registeredRoutes(tree: string): Array<{ method: string; url: string }> {
+  const out: Array<{ method: string; url: string }> = [];
+  const stack: string[] = [];
+  for (const line of tree.split('\n')) {
+    const m = /^([│├└─\s]*)(.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m || !m[2].trim()) continue;
+    const depth = m[1].length / 4 - 1;
+    stack.length = depth;
+    stack.push(m[2]);
+    for (const method of m[3]?.split(', ') ?? []) out.push({ method, url: stack.join('') });
+  }
+  return out;
+}
+
+
 describe.each(databases())('authorization matrix on %s', (kind) => {
   let p: Platform;
   let certDir: { path: string; cleanup(): void };
-  const keys = {} as Record<Principal, string>;
+  const keys = {} as Record<Keyed, string>;
   const parties = {} as Record<Principal, Party & { id: number }>;
-  /** Placeholder → value (ids, codes, keys of listed objects). */
+  /** Placeholder → value (ids, codes, keys of listed objects, bodies). */
   const fixtures = new Map<string, string>();
+  /** The demo agent's console session: its cookie and CSRF token. */
+  const session = { cookie: '', csrf: '' };
   /** Released inventories, by declarant, for the cancels and returns its senders may send. */
   const released: Partial<Record<'agent' | 'ebc', Array<{ f: Flow; invtNo: string }>>> = {};
   let agentBKey: { algorithm: 'sm2-sm3'; privateKeyPem: string; certificateDer: Buffer };
   let seed = 7000;
+  let fresh = 0;
 
-  const resolve = (text: string) => text.replace(/\{([A-Za-z]+[.:][A-Za-z]+)\}/g, (m, name: string) => {
+  const resolve = (text: string, role: Principal = 'agent') => text.replace(/\{([A-Za-z]+[.:][A-Za-z]+)\}/g, (m, name: string) => {
+    if (name === 'id:self') return String(parties[role].id);
+    if (name.startsWith('fresh:')) return `matrix-${name.slice(6)}-${kind}-${++fresh}-${crypto.randomBytes(3).toString('hex')}`;
     const v = fixtures.get(name);
     if (v === undefined) throw new Error(`no fixture ${m}`);
     return v;
   });
   const call = (method: string, url: string, key: string | undefined, body?: string, type = 'application/json') =>
     p.request(method, url, { key, ...(body !== undefined ? { body, type } : {}) });
-  const send = (who: Principal, xml: string) => call('POST', '/api/v1/messages', keys[who], xml, 'application/xml');
+  /** A request as `who`: its API key, its session cookie (with or without X-CSRF-Token), or nothing. */
+  const by = async (who: Principal, method: string, url: string, body?: string, type = 'application/json') => {
+    const headers: Record<string, string> = {};
+    if (who === 'agentSession' || who === 'agentNoCsrf') headers.cookie = `sg_session=${session.cookie}`;
+    else if (who !== 'anonymous') headers.authorization = `Bearer ${keys[who]}`;
+    if (who === 'agentSession') headers['x-csrf-token'] = session.csrf;
+    if (body !== undefined) headers['content-type'] = type;
+    const res = await fetch(p.url + url, { method, headers, body });
+    const text = await res.text();
+    return { status: res.status, text, json: () => JSON.parse(text) as unknown };
+  };
+  const created = async <T = { id: number }>(who: Keyed | 'anonymous', url: string, body: string, type = 'application/json'): Promise<T> => {
+    const res = await by(who, 'POST', url, body, type);
+    expect(res.status, `${who} POST ${url}: ${res.text}`).toBe(201);
+    return res.json() as T;
+  };
+  const send = (who: Keyed, xml: string) => call('POST', '/api/v1/messages', keys[who], xml, 'application/xml');
   const count = async () => Number((await p.app.db.kysely.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-  const show = async (who: Principal, id: number) => (await call('GET', `/api/v1/messages/${id}`, keys[who])).json() as Shown;
-  const accepted = async (who: Principal, xml: string): Promise<number> => {
+  /**
+   * What a refused change must leave as it was: every filing, key, grant, account, session,
+   * certificate, signing key, document, webhook, stock booking, tariff row, message and audit
+   * entry (columns that background work or mere use touch, like last use, are left out).
+   */
+  const state = async (): Promise<Record<string, string>> => {
+    const db = p.app.db.kysely;
+    const tables = {
+      enterprises: db.selectFrom('enterprises').select(['id', 'code', 'name', 'uscc', 'dxp_id', 'roles', 'status', 'contacts', 'updated_at']).orderBy('id'),
+      api_keys: db.selectFrom('api_keys').select(['id', 'enterprise_id', 'scopes', 'label', 'expires_at', 'revoked_at']).orderBy('id'),
+      delegations: db.selectFrom('delegations').select(['id', 'principal_id', 'agent_id', 'scope', 'valid_to', 'revoked_at']).orderBy('id'),
+      consents: db.selectFrom('consents').select(['id', 'enterprise_id', 'bank_id', 'scope', 'valid_to', 'revoked_at']).orderBy('id'),
+      accounts: db.selectFrom('accounts').select(['id', 'enterprise_id', 'username', 'password_hash', 'disabled_at', 'password_changed_at']).orderBy('id'),
+      sessions: db.selectFrom('sessions').select(['id', 'account_id', 'revoked_at']).orderBy('id'),
+      certificates: db.selectFrom('certificates').select(['id', 'enterprise_id', 'purpose', 'revoked_at']).orderBy('id'),
+      signing_keys: db.selectFrom('signing_keys').select(['id', 'enterprise_id', 'certificate_id', 'disabled_at', 'uses']).orderBy('id'),
+      enterprise_documents: db.selectFrom('enterprise_documents').select(['id', 'enterprise_id', 'sha256']).orderBy('id'),
+      enterprise_events: db.selectFrom('enterprise_events').select(['id']).orderBy('id'),
+      webhooks: db.selectFrom('webhooks').select(['id', 'enterprise_id', 'url', 'active']).orderBy('id'),
+      stock_in: db.selectFrom('stock_moves').select(['id']).where('kind', '=', 'in').orderBy('id'),
+      tax_rates: db.selectFrom('tax_rates').select(['hs_prefix', 'vat_ppm', 'consumption_ppm', 'duty_ppm', 'note', 'updated_at']).orderBy('hs_prefix'),
+      positive_list: db.selectFrom('positive_list').select(['hs_prefix', 'name', 'note', 'updated_at']).orderBy('hs_prefix'),
+      messages: db.selectFrom('messages').select(['id']).orderBy('id'),
+      audit_log: db.selectFrom('audit_log').select(['seq', 'action']).orderBy('seq', 'desc').limit(1),
+    };
+    const out: Record<string, string> = {};
+    await Promise.all(Object.entries(tables).map(async ([name, q]) => (out[name] = JSON.stringify(await q.execute()))));
+    return out;
+  };
+  /** The tables of `after` that differ from `before`. */
+  const changed = (before: Record<string, string>, after: Record<string, string>) => Object.keys(before).filter((t) => before[t] !== after[t]);
+  const show = async (who: Keyed, id: number) => (await call('GET', `/api/v1/messages/${id}`, keys[who])).json() as Shown;
+  const accepted = async (who: Keyed, xml: string): Promise<number> => {
     const res = await send(who, xml);
     expect(res.status, `${who}: ${res.text}`).toBe(202);
     return (res.json() as { id: number }).id;
   };
-  const until = (who: Principal, id: number, pred: (s: Shown) => boolean, what: string) =>
+  const until = (who: Keyed, id: number, pred: (s: Shown) => boolean, what: string) =>
     eventually(async () => {
       const s = await show(who, id);
       return pred(s) && s;
@@ -221,7 +487,8 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
   }
 
   beforeAll(async () => {
-    p = await startPlatform(kind);
+    // With a customs token, so the customs side of the gateway is registered and in the matrix.
+    p = await startPlatform(kind, { SILKGATE_CUSTOMS_TOKEN: crypto.randomBytes(24).toString('base64url') });
     certDir = tempDir('silkgate-authz-');
     for (const role of DEMO_ROLES) {
       const c = p.creds.find((x) => x.role === role);
@@ -233,34 +500,30 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
 
     // The second tenant, filed by the operator; its e-commerce enterprise delegates its inventories to its own agent.
     const contacts = [{ name: '王敏', phone: '0574-87001234', email: 'filing@example.com', role: '业务联系人' }];
+    const file = (e: { code: string; name: string; dxpId: string; uscc: string }, role: string) => JSON.stringify({ ...e, roles: [role], contacts });
     for (const [who, e] of Object.entries(TENANT_B) as Array<['ebcB' | 'agentB', (typeof TENANT_B)['ebcB']]>) {
-      const res = await call('POST', '/api/v1/enterprises', keys.operator, JSON.stringify({ ...e, roles: [who === 'ebcB' ? 'ebc' : 'agent'], contacts }));
-      expect(res.status, res.text).toBe(201);
-      const out = res.json() as { enterprise: { id: number }; apiKey: string };
+      const out = await created<{ enterprise: { id: number }; apiKey: string; keyId: number }>('operator', '/api/v1/enterprises', file(e, who === 'ebcB' ? 'ebc' : 'agent'));
       keys[who] = out.apiKey;
       parties[who] = { code: e.code, name: e.name, dxpId: e.dxpId, id: out.enterprise.id };
+      if (who === 'agentB') fixtures.set('B.key', String(out.keyId));
     }
     const validTo = new Date(Date.now() + 86_400_000).toISOString();
-    const delegation = await call('POST', '/api/v1/delegations', keys.ebcB, JSON.stringify({ agentCode: TENANT_B.agentB.code, scope: ['CEB621Message', 'CEB623Message', 'CEB625Message'], validTo }));
-    expect(delegation.status, delegation.text).toBe(201);
+    fixtures.set('C.validTo', validTo);
+    const delegate = JSON.stringify({ agentCode: TENANT_B.agentB.code, scope: ['CEB621Message', 'CEB623Message', 'CEB625Message'], validTo });
+    for (const name of ['B.delegation', 'B.delegationForEbcB', 'B.delegationForOperator']) fixtures.set(name, String((await created('ebcB', '/api/v1/delegations', delegate)).id));
     const cert = issueCertificate(certDir.path, TENANT_B.agentB.code, TENANT_B.agentB.name);
-    const registered = await call('POST', '/api/v1/certificates', keys.agentB, cert.certPem, 'application/x-pem-file');
-    expect(registered.status, registered.text).toBe(201);
+    fixtures.set('B.cert', String((await created('agentB', '/api/v1/certificates', cert.certPem, 'application/x-pem-file')).id));
+    fixtures.set('B.certPem', cert.certPem);
     agentBKey = { algorithm: 'sm2-sm3', privateKeyPem: cert.privateKeyPem, certificateDer: Buffer.from(new X509Certificate(cert.certPem).raw) };
 
     // An applicant (pending) and the demo agent's narrowed keys.
-    const applied = await call('POST', '/api/v1/filings', undefined, JSON.stringify({ code: '3303964P01', name: '温州待审电商平台有限公司', dxpId: 'DXPENT0000033001', uscc: uscc('91330300MA2C0P01X'), roles: ['ebp'], contacts }));
-    expect(applied.status, applied.text).toBe(201);
-    keys.pending = (applied.json() as { apiKey: string }).apiKey;
+    const applied = await created<{ apiKey: string; enterprise: { id: number } }>('anonymous', '/api/v1/filings', JSON.stringify({ ...PENDING, roles: ['ebp'], contacts }));
+    keys.pending = applied.apiKey;
     for (const [who, scopes] of [['agentRead', ['read']], ['agentDeclare', ['declare']]] as const) {
-      const res = await call('POST', '/api/v1/keys', keys.agent, JSON.stringify({ label: who, scopes }));
-      expect(res.status, res.text).toBe(201);
-      keys[who] = (res.json() as { apiKey: string }).apiKey;
+      keys[who] = (await created<{ apiKey: string }>('agent', '/api/v1/keys', JSON.stringify({ label: who, scopes }))).apiKey;
     }
-    const agentParty = parties.agent;
-    parties.agentRead = agentParty;
-    parties.agentDeclare = agentParty;
-    parties.pending = { code: '3303964P01', name: '温州待审电商平台有限公司', dxpId: 'DXPENT0000033001', id: 0 };
+    parties.pending = { code: PENDING.code, name: PENDING.name, dxpId: PENDING.dxpId, id: applied.enterprise.id };
+    for (const who of ['agentRead', 'agentDeclare', 'agentSession', 'agentNoCsrf', 'anonymous'] as const) parties[who] = parties.agent;
 
     for (const who of PRINCIPALS) {
       fixtures.set(`id:${who}`, String(parties[who].id));
@@ -269,9 +532,7 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
 
     // Webhooks first, so receipts have deliveries.
     for (const [who, name] of [['agent', 'A.webhook'], ['agentB', 'B.webhook'], ['agentB', 'B.webhookToDelete']] as const) {
-      const res = await call('POST', '/api/v1/webhooks', keys[who], JSON.stringify({ url: `http://127.0.0.1:9/${name}` }));
-      expect(res.status, res.text).toBe(201);
-      fixtures.set(name, String((res.json() as { id: number }).id));
+      fixtures.set(name, String((await created(who, '/api/v1/webhooks', JSON.stringify({ url: `http://127.0.0.1:9/${name}` }))).id));
     }
 
     // Tenant A: two parcels declared by the agent for the demo ebc, two by the ebc itself; tenant B: one by agentB for ebcB.
@@ -286,7 +547,7 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
     ]);
     released.agent = [a1, a2];
     released.ebc = [e1, e2];
-    const receiptOf = async (who: Principal, id: number) => String((await show(who, id)).receipts[0].id);
+    const receiptOf = async (who: Keyed, id: number) => String((await show(who, id)).receipts[0].id);
     fixtures.set('A.inventory', String(a1.id));
     fixtures.set('A.inventoryXml', wrapMessage('CEB621Message', [makeFlow(DEMO_PARTIES, { mode: '9610', seed: seed++ }).inventory], DEMO_PARTIES.agent));
     fixtures.set('A.ebcInventory', String(e1.id));
@@ -300,6 +561,69 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
     fixtures.set('A.itemRecordNo', line(e1.f));
     fixtures.set('A.stock', `${ems(e1.f)}/${line(e1.f)}`);
     fixtures.set('B.stock', `${EMS_B}/${line(b1.f)}`);
+    // Unsigned messages of each tenant, for the signing service.
+    fixtures.set('A.unsigned', wrapMessage('CEB621Message', [makeFlow(DEMO_PARTIES, { mode: '9610', seed: seed++ }).inventory], DEMO_PARTIES.agent, undefined, null));
+    fixtures.set('B.unsigned', wrapMessage('CEB621Message', [makeFlow(tenantB, { mode: '9610', seed: seed++ }).inventory], parties.agentB, undefined, null));
+
+    // Spare enterprises (an agent and a bank that grants go to, an applicant the operator rejects) and bodies of filings made by rows.
+    for (const [name, e, role] of [['C.agentCode', SPARE.agentC, 'agent'], ['C.bankCode', SPARE.bankC, 'bank']] as const) {
+      await created('operator', '/api/v1/enterprises', file(e, role));
+      fixtures.set(name, e.code);
+    }
+    fixtures.set('C.applicant', String((await created<{ enterprise: { id: number } }>('anonymous', '/api/v1/filings', file(SPARE.applicant, 'ebc'))).enterprise.id));
+    fixtures.set('C.newEnterprise', file(SPARE.direct, 'overseas'));
+    fixtures.set('C.application', file(SPARE.application, 'logistics'));
+    fixtures.set('C.duplicateApplication', file({ ...SPARE.duplicate, code: TENANT_B.agentB.code }, 'logistics'));
+
+    // Tenant B's keys: one the others try to rotate and revoke, and one for each change made for real.
+    for (const name of ['B.spareKey', 'B.keyToRotate', 'B.keyToRevoke', 'B.keyForOperator']) {
+      fixtures.set(name, String((await created<{ key: { id: number } }>('agentB', '/api/v1/keys', JSON.stringify({ label: name, scopes: ['read'] }))).key.id));
+    }
+    const agentKeys = (await (await by('agent', 'GET', '/api/v1/keys')).json()) as { keys: Array<{ id: number; prefix: string }> };
+    fixtures.set('A.key', String(agentKeys.keys.find((k) => keys.agent.startsWith(k.prefix))!.id));
+
+    // Grants of tenant A (the demo zone's) and consents of tenant B to the spare bank.
+    const demoDelegations = (await (await by('ebc', 'GET', '/api/v1/delegations')).json()) as { delegations: Array<{ id: number; agent: { code: string } }> };
+    fixtures.set('A.delegation', String(demoDelegations.delegations.find((d) => d.agent.code === parties.agent.code)!.id));
+    const demoConsents = (await (await by('ebc', 'GET', '/api/v1/consents')).json()) as { consents: Array<{ id: number; bank: { code: string } }> };
+    fixtures.set('A.consent', String(demoConsents.consents.find((c) => c.bank.code === parties.bank.code)!.id));
+    const consent = JSON.stringify({ bankCode: SPARE.bankC.code, scope: ['messages', 'receipts', 'stock'], validTo });
+    for (const name of ['B.consent', 'B.consentForEbcB', 'B.consentForOperator']) fixtures.set(name, String((await created('ebcB', '/api/v1/consents', consent)).id));
+
+    // Qualification documents, staff accounts and the demo agent's console session.
+    fixtures.set('A.document', String((await created('agent', `/api/v1/enterprises/${parties.agent.id}/documents?kind=other&filename=a.pdf`, PDF, 'application/pdf')).id));
+    fixtures.set('B.document', String((await created('agentB', `/api/v1/enterprises/${parties.agentB.id}/documents?kind=other&filename=b.pdf`, PDF, 'application/pdf')).id));
+    for (const [who, name] of [['agent', 'A.staff'], ['agentB', 'B.staff']] as const) {
+      fixtures.set(name, String((await created(who, '/api/v1/accounts', JSON.stringify({ username: `${name.replace('.', '-').toLowerCase()}-${kind}`, displayName: name, password: PASSWORD }))).id));
+    }
+    const agentCreds = p.creds.find((c) => c.role === 'agent')!;
+    fixtures.set('A.username', agentCreds.username!);
+    fixtures.set('A.password', agentCreds.password!);
+    const login = await fetch(`${p.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: agentCreds.username, password: agentCreds.password }) });
+    expect(login.status).toBe(201);
+    session.cookie = /sg_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1];
+    session.csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
+
+    // Certificates and signing keys of tenant B: one pair held since the start (B.cert), one to register and one to hold by rows,
+    // and one each that agentB and the operator disable and revoke for real.
+    const pair = (c: { privateKeyPem: string; certPem: string }) => JSON.stringify({ privateKeyPem: c.privateKeyPem, certificatePem: c.certPem });
+    fixtures.set('B.keyPairStored', pair(cert));
+    fixtures.set('B.signingKey', String((await created('agentB', '/api/v1/signing-keys', pair(cert))).id));
+    fixtures.set('B.certNew', issueCertificate(certDir.path, TENANT_B.agentB.code, TENANT_B.agentB.name).certPem);
+    fixtures.set('B.keyPair', pair(issueCertificate(certDir.path, TENANT_B.agentB.code, TENANT_B.agentB.name)));
+    for (const [k, c] of [['B.signingKeyToDisable', 'B.certToRevoke'], ['B.signingKeyForOperator', 'B.certForOperator']]) {
+      const held = await created<{ id: number; certificateId: number }>('agentB', '/api/v1/signing-keys', pair(issueCertificate(certDir.path, TENANT_B.agentB.code, TENANT_B.agentB.name)));
+      fixtures.set(k, String(held.id));
+      fixtures.set(c, String(held.certificateId));
+    }
+    const first = async (url: string) => String(((await (await by('agent', 'GET', url)).json()) as Array<{ id: number }>)[0].id);
+    fixtures.set('A.cert', await first('/api/v1/certificates'));
+    fixtures.set('A.signingKey', await first('/api/v1/signing-keys'));
+
+    // Tariff imports the operator makes: rows already in the tables, posted back.
+    for (const [name, url] of [['C.rates', '/api/v1/tariff/rates'], ['C.positive', '/api/v1/tariff/positive-list']]) {
+      fixtures.set(name, JSON.stringify(((await (await by('operator', 'GET', url)).json()) as { items: unknown[] }).items.slice(0, 1)));
+    }
   }, 180_000);
 
   afterAll(async () => {
@@ -423,29 +747,73 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
   });
 
   describe('who reads and changes what', () => {
+    /** The error codes a refusal with this status may carry. */
+    const CODES: Record<number, string[]> = { 400: ['INVALID_REQUEST', 'INVALID_MESSAGE'], 401: ['UNAUTHORIZED'], 403: ['FORBIDDEN', 'SENDER_MISMATCH'], 404: ['NOT_FOUND'], 409: ['CONFLICT'] };
+
     it.each(MATRIX)('$method $path as $role → $expect', async (row) => {
-      const body = row.body === undefined ? undefined : resolve(row.body);
-      const res = await call(row.method, resolve(row.path), keys[row.role], body, body?.startsWith('<') ? 'application/xml' : 'application/json');
+      const body = row.body === undefined ? undefined : resolve(row.body, row.role);
+      const type = row.type ?? (body?.startsWith('<') ? 'application/xml' : 'application/json');
+      const refusedChange = UNSAFE.has(row.method) && row.expect >= 400;
+      const before = refusedChange ? await state() : {};
+      const res = await by(row.role, row.method, resolve(row.path, row.role), body, type);
       expect(res.status, res.text).toBe(row.expect);
       if (row.expect >= 400) {
+        // The refusal names its reason: a code of the catalogue that fits the status, and a sentence of its own.
         const err = (res.json() as ErrorBody).error;
-        expect(err.code).toBe(row.expect === 404 ? 'NOT_FOUND' : 'FORBIDDEN');
+        expect(CODES[row.expect]).toContain(err.code);
         expect(err.message.length).toBeGreaterThan(10);
+        if (row.expect === 403 || row.expect === 404) expect(err.message).not.toBe(ERRORS[err.code as ErrorCode].message);
       }
-      if (row.present || row.absent) {
-        const items = (res.json() as { items: Array<{ id?: number; emsNo?: string; itemRecordNo?: string }> }).items;
-        const seen = new Set(items.map((i) => (i.emsNo ? `${i.emsNo}/${i.itemRecordNo}` : String(i.id))));
-        for (const name of row.present ?? []) expect(seen.has(resolve(`{${name}}`)), `${row.role} sees ${name}`).toBe(true);
-        for (const name of row.absent ?? []) expect(seen.has(resolve(`{${name}}`)), `${row.role} does not see ${name}`).toBe(false);
+      if (refusedChange) {
+        // A refused request changes nothing; a refusal the audit log records by design adds just that entry.
+        const after = await state();
+        expect(changed(before, after), 'tables a refused request changed').toEqual(row.audited ? ['audit_log'] : []);
+        if (row.audited) expect(JSON.parse(after.audit_log)[0].action).toBe(row.audited);
+      }
+      if (row.expect !== 200 || (row.list === undefined && !row.present)) return;
+      const answer = res.json() as Record<string, unknown>;
+      const items = (row.list === '' ? answer : answer[row.list ?? 'items']) as Array<{ id?: number; emsNo?: string; itemRecordNo?: string; enterpriseId?: number | null }>;
+      expect(Array.isArray(items), res.text.slice(0, 200)).toBe(true);
+      const seen = new Set(items.map((i) => (i.emsNo ? `${i.emsNo}/${i.itemRecordNo}` : String(i.id))));
+      for (const name of row.present ?? []) expect(seen.has(resolve(`{${name}}`, row.role)), `${row.role} sees ${name}`).toBe(true);
+      for (const name of row.absent ?? []) expect(seen.has(resolve(`{${name}}`, row.role)), `${row.role} does not see ${name}`).toBe(false);
+      if (row.only) {
+        const owner = Number(resolve(`{${row.only}}`, row.role));
+        expect(items.length, `${row.role} sees entries of ${row.only}`).toBeGreaterThan(0);
+        expect(items.filter((i) => i.enterpriseId !== owner), `${row.role} sees only entries of ${row.only}`).toEqual([]);
       }
     });
 
-    it('lists in the receipts feed only what the caller may read', async () => {
-      for (const who of PRINCIPALS.filter((x) => !['pending', 'agentDeclare', 'operator', 'customs', 'commerce'].includes(x))) {
-        const items = ((await call('GET', '/api/v1/receipts?limit=1000', keys[who])).json() as { items: Array<{ enterpriseId: number | null }> }).items;
-        const readable = new Set([parties[who].id, ...(who === 'bank' ? [parties.ebc.id] : [])]);
-        expect(items.filter((i) => !readable.has(i.enterpriseId!)), who).toEqual([]);
+    it('lists in the receipts feed only receipts of messages the caller may read', async () => {
+      for (const who of KEYED.filter((x) => !['pending', 'agentDeclare', 'operator', 'customs', 'commerce'].includes(x))) {
+        const items = ((await call('GET', '/api/v1/receipts?limit=1000', keys[who])).json() as { items: Array<{ messageId: number | null }> }).items;
+        const messages = [...new Set(items.map((i) => i.messageId))];
+        expect(messages, `${who}: receipts without a message`).not.toContain(null);
+        for (const id of messages) expect((await call('GET', `/api/v1/messages/${id}`, keys[who])).status, `${who} reads message ${id}`).toBe(200);
       }
+    });
+
+    it('has rows for every route the platform registers', () => {
+      const routes = registeredRoutes(p.app.http.printRoutes({ commonPrefix: false }));
+      // The parse is checked against the router itself, and finds what must be there.
+      for (const r of routes.filter((x) => x.url.startsWith('/api/'))) expect(p.app.http.hasRoute({ method: r.method as 'GET', url: r.url }), `${r.method} ${r.url}`).toBe(true);
+      expect(routes).toContainEqual({ method: 'POST', url: '/api/v1/messages' });
+      expect(routes).toContainEqual({ method: 'POST', url: '/api/v1/customs/receipts' });
+      const api = routes.filter((r) => r.url.startsWith('/api/v1/') && r.method !== 'HEAD');
+      // Each row's request, as sent, against the routes: the most specific (fewest parameters) that matches.
+      const pattern = (url: string) => new RegExp(`^${url.replace(/:[A-Za-z]+/g, '[^/]+')}$`);
+      const byParams = [...api].sort((a, b) => a.url.split(':').length - b.url.split(':').length);
+      const covered = new Set<string>();
+      for (const row of MATRIX) {
+        const url = resolve(row.path, row.role).split('?')[0];
+        const route = byParams.find((r) => r.method === row.method && pattern(r.url).test(url));
+        expect(route, `a registered route for ${row.method} ${row.path}`).toBeDefined();
+        covered.add(`${route!.method} ${route!.url}`);
+      }
+      const missing = api.map((r) => `${r.method} ${r.url}`).filter((r) => !covered.has(r) && !(r in EXEMPT));
+      expect(missing, 'routes without matrix rows: add rows for them to MATRIX (or, with the reason, to EXEMPT)').toEqual([]);
+      // An exemption of a route that no longer exists, or that has rows after all, goes too.
+      expect(Object.keys(EXEMPT).filter((r) => !api.some((a) => `${a.method} ${a.url}` === r) || covered.has(r))).toEqual([]);
     });
   });
 

@@ -24,6 +24,8 @@ export interface NewMessage {
   declaredBy?: { code: string; via: string; keyId?: number; accountId?: number };
   /** The ds:Signature as verified on the CPU pool; null when the message carries none. */
   signature?: SignatureCheck | null;
+  /** Enterprises (ids) the message is declared for besides the sender: they read it and its receipts. */
+  principals?: number[];
 }
 
 /** Where accepted declarations are recorded: the audit log, inside the batch's transaction. */
@@ -133,6 +135,8 @@ function acceptedEntry(m: NewMessage, stored: StoredMessage, now: number): Audit
       via: by?.via,
       keyId: by?.keyId,
       accountId: by?.accountId,
+      // The enterprises (ids) it was declared for, who read it too.
+      ...(m.principals?.length ? { principals: m.principals } : {}),
     },
   };
 }
@@ -230,6 +234,9 @@ export class DeclarationsRepository {
         }
       }
       const stored = fresh.filter((m) => created.has(m.idemKey));
+      // Who else reads each message (an agent's principal): one multi-row insert for the batch.
+      const parties = stored.flatMap((m) => (m.principals ?? []).map((enterpriseId) => ({ message_id: created.get(m.idemKey)!.id, enterprise_id: enterpriseId })));
+      for (const part of chunks(parties)) await trx.insertInto('message_parties').values(part).execute();
       await hooks.route(
         trx,
         stored.map((item) => {
@@ -273,6 +280,24 @@ export class DeclarationsRepository {
       .where('id', 'in', ids)
       .execute();
     return rows.map((r) => ({ id: r.id, body: r.body, bodyFormat: r.body_format, ceb: r.ceb, enterpriseId: r.enterprise_id, messageType: r.message_type, copMsgId: r.cop_msg_id, senderDxpId: r.sender_dxp_id, receivedAt: r.received_at }));
+  }
+
+  /** Enterprises a message is declared for besides its sender. */
+  async parties(messageId: number): Promise<number[]> {
+    const rows = await this.db.selectFrom('message_parties').select('enterprise_id').where('message_id', '=', messageId).execute();
+    return rows.map((r) => Number(r.enterprise_id));
+  }
+
+  /** The parties of many messages, in a transaction (receipts copy them): message id → enterprise ids. */
+  async partiesOf(trx: Kysely<Database>, messageIds: number[]): Promise<Map<number, number[]>> {
+    const out = new Map<number, number[]>();
+    for (const part of chunks([...new Set(messageIds)])) {
+      for (const r of await trx.selectFrom('message_parties').select(['message_id', 'enterprise_id']).where('message_id', 'in', part).execute()) {
+        const id = Number(r.message_id);
+        out.set(id, [...(out.get(id) ?? []), Number(r.enterprise_id)]);
+      }
+    }
+    return out;
   }
 
   async records(messageId: number) {

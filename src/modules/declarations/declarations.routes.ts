@@ -76,7 +76,9 @@ export async function declarationsRoutes(app: FastifyInstance, opts: Declaration
   app.get('/api/v1/messages/:id', {
     schema: {
       summary: 'A message: status, records and every receipt',
-      description: 'Your own messages; the operator and regulators read every message, a bank those whose sender consented to share messages with it. Any other id answers 404.',
+      description:
+        'Your own messages, and the inventories, cancels and returns (CEB621/623/625) a declaration agent sent in your name (ebcCode); the operator ' +
+        'and regulators read every message, a bank those whose sender or e-commerce enterprise consented to share messages with it. Any other id answers 404.',
       tags: ['messages'],
       response: viewErrors,
     },

@@ -8,7 +8,7 @@ import { buildDxpMsg, CUSTOMS_IMPORT_DXP_ID } from '../../ceb/index.ts';
 import type { Sender } from './ingest.ts';
 import type { Cpu } from '../../platform/cpu-pool.ts';
 import { advance, statusFromReturn, type RecordStatus } from './status.ts';
-import { authorizeDeclaration, type Delegated } from './authorize.ts';
+import { SEND_POLICY, authorizeDeclaration, type Delegated } from './authorize.ts';
 import { mayRead, type Caller } from '../../platform/access.ts';
 
 export interface ReceiptUpdate {
@@ -37,12 +37,23 @@ export interface IngestResult {
 export interface IngestAccess {
   /** Has the enterprise `principalCode` delegated `messageType` to the agent `agentId` (now)? */
   delegated: Delegated;
+  /** The id of the enterprise filed under `code`, or null: principals are recorded as parties of the messages declared for them. */
+  enterpriseId?: (code: string) => Promise<number | null>;
 }
+
+/**
+ * Message types whose principal (the e-commerce enterprise, ebcCode) reads what is declared in
+ * its name: the inventory, its cancel and its return, with their receipts. Other messages are
+ * read by their sender only.
+ */
+const PRINCIPAL_READS: ReadonlySet<string> = new Set(['CEB621Message', 'CEB623Message', 'CEB625Message']);
 
 
 export class DeclarationsService {
   private readonly commit: GroupCommit<NewMessage, BatchOutcome>;
   private readonly listeners: Array<() => void> = [];
+  /** Enterprise code → id of principals seen (a code never changes owner), so ingest asks the database once per principal. */
+  private readonly principalIds = new Map<string, number>();
 
   constructor(
     private readonly repo: DeclarationsRepository,
@@ -95,6 +106,7 @@ export class DeclarationsService {
     await this.authorize(caller, msg);
     await this.hooks.signature?.(msg);
     msg.declaredBy = { code: caller.code, via: caller.via, keyId: caller.keyId, accountId: caller.accountId };
+    msg.principals = await this.principalsOf(caller, msg);
     const out = await this.commit.submit(msg);
     if ('error' in out) throw out.error;
     return out;
@@ -104,18 +116,50 @@ export class DeclarationsService {
     return this.commit.drain();
   }
 
+  /** The filed enterprises, other than the sender, that the message's records name as principal (authorized already). */
+  private async principalsOf(caller: Caller, msg: NewMessage): Promise<number[]> {
+    const field = PRINCIPAL_READS.has(msg.messageType) ? SEND_POLICY[msg.messageType]?.principal : undefined;
+    if (!field || !this.access.enterpriseId) return [];
+    const ids = new Set<number>();
+    for (const r of msg.records) {
+      const code = r.parties?.[field];
+      if (!code || code === caller.code) continue;
+      let id = this.principalIds.get(code);
+      if (id === undefined) {
+        const found = await this.access.enterpriseId(code);
+        if (found === null) continue;
+        id = found;
+        if (this.principalIds.size >= 10_000) this.principalIds.clear();
+        this.principalIds.set(code, id);
+      }
+      if (id !== msg.enterpriseId) ids.add(id);
+    }
+    return [...ids];
+  }
+
+  /** The sender, a party the message was declared for, or whoever may read either's messages (a bank by consent, regulators). */
+  private async mayReadMessage(caller: Caller, id: number, senderId: number): Promise<boolean> {
+    if (mayRead(caller, senderId, 'messages')) return true;
+    return (await this.repo.parties(id)).some((p) => mayRead(caller, p, 'messages'));
+  }
+
   /** A message the caller may read; another tenant's answers like a missing one (its existence is not disclosed). */
   async show(id: number, caller: Caller) {
     const message = await this.repo.message(id);
-    if (!message || !mayRead(caller, message.enterpriseId, 'messages')) throw new AppError('NOT_FOUND', `No message ${id} that you may read.`);
+    if (!message || !(await this.mayReadMessage(caller, id, message.enterpriseId))) throw new AppError('NOT_FOUND', `No message ${id} that you may read.`);
     const records = await this.repo.records(id);
     return { message, records };
   }
 
   async bytes(id: number, caller: Caller) {
     const m = await this.repo.messageBytes(id);
-    if (!m || !mayRead(caller, m.enterpriseId, 'messages')) throw new AppError('NOT_FOUND', `No message ${id} that you may read.`);
+    if (!m || !(await this.mayReadMessage(caller, id, m.enterpriseId))) throw new AppError('NOT_FOUND', `No message ${id} that you may read.`);
     return m;
+  }
+
+  /** For receipts: the parties of these messages (message id → enterprise ids), who get their receipts too. */
+  partiesOf(trx: Kysely<Database>, messageIds: number[]) {
+    return this.repo.partiesOf(trx, messageIds);
   }
 
   /**

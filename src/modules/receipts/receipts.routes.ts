@@ -31,9 +31,9 @@ export async function receiptsRoutes(app: FastifyInstance, opts: ReceiptsRoutesO
     schema: {
       summary: 'Pull feed of receipts, oldest first',
       description:
-        'Pass the `next` cursor of the previous page as `after`. An enterprise reads the receipts of its own declarations; a bank those of the ' +
-        'enterprises that consented to share receipts with it; the operator and regulators every receipt. `enterpriseId` narrows the feed to one ' +
-        'enterprise you may read (403 otherwise).',
+        'Pass the `next` cursor of the previous page as `after`. An enterprise reads the receipts of its own declarations and of the inventories, ' +
+        'cancels and returns a declaration agent sent in its name; a bank those of the enterprises that consented to share receipts with it; the ' +
+        'operator and regulators every receipt. `enterpriseId` (each item\'s is its declaration\'s sender) narrows the feed to one enterprise you may read (403 otherwise).',
       tags: ['receipts'],
       querystring: {
         type: 'object',
@@ -65,7 +65,9 @@ export async function receiptsRoutes(app: FastifyInstance, opts: ReceiptsRoutesO
   app.post('/api/v1/webhooks', {
     schema: {
       summary: 'Register a webhook for your receipts',
-      description: 'Each delivery is a JSON POST signed in the x-silkgate-signature header: t=<unix>,v1=hex(HMAC-SHA256(secret, "<t>.<body>")). The secret is shown once.',
+      description:
+        'Receives the receipts of your declarations and of those a declaration agent sent in your name. Each delivery is a JSON POST signed in the ' +
+        'x-silkgate-signature header: t=<unix>,v1=hex(HMAC-SHA256(secret, "<t>.<body>")). The secret is shown once.',
       tags: ['webhooks'],
       body: { type: 'object', required: ['url'], additionalProperties: false, properties: { url: { type: 'string', maxLength: 2000 } } },
       response: errors(400, 401, 403),

@@ -121,8 +121,11 @@ export class ReceiptsService {
     }
 
     const ids = await this.repo.insertMany(trx, rows, now);
+    // The enterprises a message was declared for (an agent's principal) get its receipts as its sender does.
+    const parties = await this.declarations.partiesOf(trx, rows.flatMap((r) => (r.target && ids.has(r.digest) ? [r.target.message_id] : [])));
     const updates: ReceiptUpdate[] = [];
     const hooks: Array<{ enterpriseId: number; receiptId: number }> = [];
+    const shared: Array<{ enterpriseId: number; receiptId: number }> = [];
     for (const r of rows) {
       const id = ids.get(r.digest);
       if (id === undefined) {
@@ -133,7 +136,10 @@ export class ReceiptsService {
       if (!r.target) continue;
       if (r.item.drivesStatus) updates.push({ declaration: r.target, returnStatus: r.returnStatus, returnInfo: r.returnInfo, preNo: r.item.preNo, invtNo: r.item.invtNo });
       hooks.push({ enterpriseId: r.target.enterprise_id, receiptId: id });
+      for (const enterpriseId of parties.get(r.target.message_id) ?? []) shared.push({ enterpriseId, receiptId: id });
     }
+    await this.repo.insertParties(trx, shared);
+    hooks.push(...shared);
     const changes = await this.declarations.applyReceipts(trx, updates);
     for (const a of this.appliers) await a(trx, changes);
     await this.webhooks.enqueue(trx, hooks, now);
@@ -156,7 +162,7 @@ export class ReceiptsService {
     }
   }
 
-  /** The pull feed of these enterprises' receipts (null: everyone's), oldest first. */
+  /** The pull feed of these enterprises' receipts (null: everyone's), oldest first: of their messages and of those declared for them. */
   feed(enterpriseIds: number[] | null, after: number, limit: number) {
     return this.repo.feed(enterpriseIds, after, limit);
   }

@@ -1,7 +1,8 @@
 /**
- * Webhooks: each stored receipt becomes one delivery per active webhook of its enterprise,
- * written in the receipt's transaction (a durable outbox). The dispatcher POSTs it signed with
- * HMAC-SHA256, retries with exponential backoff, and gives up after `maxAttempts`.
+ * Webhooks: each stored receipt becomes one delivery per active webhook of its enterprises (the
+ * sender, and the enterprise an agent declared for), written in the receipt's transaction (a
+ * durable outbox). The dispatcher POSTs it signed with HMAC-SHA256, retries with exponential
+ * backoff, and gives up after `maxAttempts`.
  * Each delivery has a stable id, so a receiver can drop repeats.
  */
 import crypto from 'node:crypto';
