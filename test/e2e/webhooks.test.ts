@@ -66,6 +66,20 @@ describe.each(databases())('webhooks on %s', (kind) => {
     expect(bodies.every((b) => b.receipt.messageType === 'CEB412Message' && byId.has(b.id))).toBe(true);
   });
 
+  it('registration and removal are audited, without the URL\'s credentials or query', async () => {
+    const secretUrl = url.replace('http://', 'http://user:pw@') + '?token=abc';
+    const reg = await p.request('POST', '/api/v1/webhooks', { key: p.key('ebc'), body: JSON.stringify({ url: secretUrl }), type: 'application/json' });
+    expect(reg.status).toBe(201);
+    const { id } = reg.json() as { id: number };
+    expect((await p.request('DELETE', `/api/v1/webhooks/${id}`, { key: p.key('ebc') })).status).toBeLessThan(300);
+    expect((await p.request('DELETE', `/api/v1/webhooks/${id}`, { key: p.key('ebc') })).status).toBe(404);
+    const entries = (await p.request('GET', '/api/v1/audit?limit=20', { key: p.key('ebc') })).json() as { entries: Array<{ action: string; subject: string; detail: { url: string } }> };
+    const mine = entries.entries.filter((e) => e.subject === `webhook:${id}`).map((e) => [e.action, e.detail.url]);
+    expect(mine).toEqual([['webhook.removed', url], ['webhook.registered', url]]);
+    expect(JSON.stringify(entries)).not.toContain('pw@');
+    expect(JSON.stringify(entries)).not.toContain('token=abc');
+  });
+
   it('refuses a webhook URL that is not http(s), and hides other enterprises\' webhooks', async () => {
     const bad = await p.request('POST', '/api/v1/webhooks', { key: p.key('ebp'), body: JSON.stringify({ url: 'file:///etc/passwd' }), type: 'application/json' });
     expect(bad.status).toBe(400);

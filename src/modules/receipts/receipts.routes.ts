@@ -74,7 +74,7 @@ export async function receiptsRoutes(app: FastifyInstance, opts: ReceiptsRoutesO
     },
   }, async (req, reply) => {
     const caller = await manager(req);
-    const created = await webhooks.register(caller.id, (req.body as { url: string }).url);
+    const created = await webhooks.register(caller.id, (req.body as { url: string }).url, `enterprise:${caller.code}`);
     return reply.status(201).send(created);
   });
 
@@ -85,7 +85,7 @@ export async function receiptsRoutes(app: FastifyInstance, opts: ReceiptsRoutesO
 
   app.delete('/api/v1/webhooks/:id', { schema: { summary: 'Deactivate a webhook', description: 'One of yours; any other id answers 404.', tags: ['webhooks'], response: errors(400, 401, 403, 404) } }, async (req, reply) => {
     const caller = await manager(req);
-    await webhooks.deactivate(caller.id, parseId((req.params as { id: string }).id));
+    await webhooks.deactivate(caller.id, parseId((req.params as { id: string }).id), `enterprise:${caller.code}`);
     return reply.status(204).send();
   });
 

@@ -6,6 +6,7 @@
  * Each delivery has a stable id, so a receiver can drop repeats.
  */
 import crypto from 'node:crypto';
+import type { AuditLog } from '../audit/index.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -55,9 +56,18 @@ export class WebhooksService {
   private activeCache = new Map<number, Array<{ id: number }>>();
   private pendingKick = false;
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly audit?: AuditLog,
+  ) {}
 
-  async register(enterpriseId: number, url: string): Promise<WebhookView & { secret: string }> {
+  /** A webhook is configuration: its registration and removal are audited (the URL without credentials or query). */
+  private async record(trx: Kysely<Database>, actor: string, action: string, enterpriseId: number, id: number, url: string) {
+    const u = new URL(url);
+    await this.audit?.append(trx, [{ actor, action, subject: `webhook:${id}`, enterpriseId, detail: { url: `${u.origin}${u.pathname}` } }]);
+  }
+
+  async register(enterpriseId: number, url: string, actor = 'system'): Promise<WebhookView & { secret: string }> {
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -69,7 +79,11 @@ export class WebhooksService {
     }
     const secret = `whsec_${crypto.randomBytes(24).toString('base64url')}`;
     const now = Date.now();
-    const row = await this.db.insertInto('webhooks').values({ enterprise_id: enterpriseId, url: parsed.toString(), secret, active: 1, created_at: now }).returning('id').executeTakeFirstOrThrow();
+    const row = await this.db.transaction().execute(async (trx) => {
+      const r = await trx.insertInto('webhooks').values({ enterprise_id: enterpriseId, url: parsed.toString(), secret, active: 1, created_at: now }).returning('id').executeTakeFirstOrThrow();
+      await this.record(trx, actor, 'webhook.registered', enterpriseId, r.id, parsed.toString());
+      return r;
+    });
     this.activeCache.delete(enterpriseId);
     return { id: row.id, url: parsed.toString(), active: true, createdAt: new Date(now).toISOString(), secret };
   }
@@ -79,9 +93,13 @@ export class WebhooksService {
     return rows.map((r) => ({ id: r.id, url: r.url, active: r.active === 1, createdAt: new Date(r.created_at).toISOString() }));
   }
 
-  async deactivate(enterpriseId: number, id: number): Promise<void> {
-    const r = await this.db.updateTable('webhooks').set({ active: 0 }).where('id', '=', id).where('enterprise_id', '=', enterpriseId).executeTakeFirst();
-    if (!Number(r.numUpdatedRows)) throw new AppError('NOT_FOUND', `No webhook ${id} of yours.`);
+  async deactivate(enterpriseId: number, id: number, actor = 'system'): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const hook = await trx.selectFrom('webhooks').select('url').where('id', '=', id).where('enterprise_id', '=', enterpriseId).where('active', '=', 1).executeTakeFirst();
+      if (!hook) throw new AppError('NOT_FOUND', `No active webhook ${id} of yours.`);
+      await trx.updateTable('webhooks').set({ active: 0 }).where('id', '=', id).execute();
+      await this.record(trx, actor, 'webhook.removed', enterpriseId, id, hook.url);
+    });
     this.activeCache.delete(enterpriseId);
   }
 

@@ -1,4 +1,5 @@
 /** 1210 bonded stock per account book (emsNo) and item (itemRecordNo) — tables stock_items, stock_moves, stock_holds. */
+import type { AuditLog } from '../audit/index.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.ts';
 import { StockRepository } from './stock.repository.ts';
@@ -14,6 +15,6 @@ export { stockRoutes, type StockRoutesOptions } from './stock.routes.ts';
  * The stock service. With `enterprises`, stock in refuses an owner that is not a registered
  * e-commerce enterprise (role ebc).
  */
-export function createStock(db: Kysely<Database>, enterprises?: OwnerDirectory): StockService {
-  return new StockService(new StockRepository(db), enterprises);
+export function createStock(db: Kysely<Database>, enterprises?: OwnerDirectory, audit?: AuditLog): StockService {
+  return new StockService(new StockRepository(db), enterprises, audit);
 }

@@ -167,11 +167,11 @@ export async function stockRoutes(app: FastifyInstance, opts: StockRoutesOptions
       if (csv.issues.length) {
         throw new AppError('INVALID_REQUEST', `The CSV is not valid: ${csv.issues.length} fault${csv.issues.length === 1 ? '' : 's'}; nothing was changed.`, csv.issues.slice(0, 200));
       }
-      return service.stockIn(caller.id, csv.rows, { where: (i, field) => `line[${csv.lines[i]}].${field}` });
+      return service.stockIn(caller.id, csv.rows, { where: (i, field) => `line[${csv.lines[i]}].${field}`, actor: `enterprise:${caller.code}` });
     }
     const body = req.body as { items?: StockInRow[] } | undefined;
     if (!body || typeof body !== 'object' || !Array.isArray(body.items)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send application/json { items: [...] } or text/csv.');
-    return service.stockIn(caller.id, body.items);
+    return service.stockIn(caller.id, body.items, { actor: `enterprise:${caller.code}` });
   });
 
   app.get('/api/v1/stock', {

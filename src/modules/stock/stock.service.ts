@@ -13,6 +13,7 @@
  *   release  reserved -= qty                 (ref 'unreserve': before consumption)
  *   release  on_hand  += qty                 (ref 'return': after consumption)
  */
+import type { AuditLog } from '../audit/index.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.ts';
 import type { Issue } from '../../ceb/index.ts';
@@ -89,6 +90,8 @@ export interface StockInResult {
 export interface StockInOptions {
   /** Names a field of row i in issues; default `items[i].field`. The CSV route names file lines. */
   where?: (index: number, field: string) => string;
+  /** Who books it in, for the audit log (`enterprise:<code>`). */
+  actor?: string;
 }
 
 /** The owner check needs only this of the enterprises module. */
@@ -154,6 +157,7 @@ export class StockService {
   constructor(
     private readonly repo: StockRepository,
     private readonly owners?: OwnerDirectory,
+    private readonly audit?: AuditLog,
   ) {}
 
   /**
@@ -227,6 +231,14 @@ export class StockService {
         const row = await this.repo.item(trx, k);
         if (row) items.push(itemView(row));
       }
+      // Bonded stock backs warehouse-receipt finance: every stock-in is on the audit record.
+      await this.audit?.append(trx, [{
+        actor: opts.actor ?? 'system',
+        action: 'stock.in',
+        subject: `warehouse:${warehouseId}`,
+        enterpriseId: warehouseId,
+        detail: { moves: clean.length, lines: clean.map((r) => ({ emsNo: r.emsNo, itemRecordNo: r.itemRecordNo, ownerCode: r.ownerCode, qty: r.qty, ref: r.ref })) },
+      }]);
       return { moves: clean.length, items };
     });
   }
