@@ -87,7 +87,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   if (config.demo) await ensureDemoKeys(signatures, enterprises); // the demo enterprises' certificates registered, keys held
   const tariff = await createTariff(db.kysely, audit);
   const quotas = createQuotas(db.kysely);
-  const stock = createStock(db.kysely, enterprises);
+  const stock = createStock(db.kysely, enterprises, audit);
   // Ingest asks clearance (created below: it needs declarations) what to refuse and what to hold.
   let clearance: ClearanceService | null = null;
   const declarations = createDeclarations(
@@ -102,10 +102,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     cpu,
     config.commitLingerMs,
     // Who may declare for whom (delegations, cached by the enterprises module); accepted messages go to the audit log.
-    { delegated: (agentId, principalCode, messageType) => enterprises.delegated(agentId, principalCode, messageType) },
+    {
+      delegated: (agentId, principalCode, messageType) => enterprises.delegated(agentId, principalCode, messageType),
+      // The principal an agent declares for reads the message and its receipts (cached by declarations).
+      enterpriseId: async (code) => (await enterprises.byCode(code))?.id ?? null,
+    },
     audit,
   );
-  const { receipts, webhooks } = createReceipts(db.kysely, declarations, cpu);
+  const { receipts, webhooks } = createReceipts(db.kysely, declarations, cpu, audit);
   const transport = overrides.transport ?? createTransport(config, log);
   const forwarder = createForwarder(outbox, declarations, transport, log, overrides.forwarderPollMs ? { pollMs: overrides.forwarderPollMs } : {});
   if (config.forwarding) declarations.onStored(() => forwarder.kick());

@@ -7,7 +7,7 @@ import { sm2 } from 'sm-crypto-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDir, validateWithXsd } from '../../test/support/xmllint.ts';
 import { DEMO_PARTIES, makeFlow, wrapMessage } from '../demo/flows.ts';
-import { canonicalSignedInfo, signCeb, verifyCeb, type SigningKey } from './dsig.ts';
+import { canonicalSignedInfo, checkSignature, signCeb, verifyCeb, type SigningKey } from './dsig.ts';
 import { parseDocument } from './index.ts';
 
 const SAMPLE_621 = path.join(sharedDir(), 'ceb', 'samples', 'import', 'CEB621Message.xml');
@@ -232,6 +232,26 @@ describe('refusals', () => {
     const signed = signCeb(withXsi, sm2Key);
     expect(signed.match(/xmlns:xsi=/g)).toHaveLength(1);
     expect(verifyCeb(signed).ok).toBe(true);
+  });
+
+  it('refuses at once a root end tag quoted in a trailing comment (no runaway pattern match)', () => {
+    // Without a linear trailer pattern, the whitespace run below takes 2^64 steps to refuse.
+    const quoted = `${unsigned621.trimEnd()}\n<!-- </ceb:CEB621Message>${' '.repeat(64)}x -->\n`;
+    expect(() => signCeb(quoted, sm2Key)).toThrow(/cannot locate the root end tag/);
+    const commented = `${unsigned621.trimEnd()}\n<!-- sent by the agent -->${' '.repeat(64)}<?pi ok?>\n`;
+    expect(verifyCeb(signCeb(commented, sm2Key)).ok).toBe(true);
+  });
+
+  it('a certificate whose SM2 point lies off the curve is a failed signature, not an exception', () => {
+    const signed = signCeb(unsigned621, sm2Key);
+    const der = Buffer.from(sm2Key.certificateDer);
+    // The subjectPublicKey BIT STRING (03 42 00 04 x y) after the SM2 curve OID: x and y overwritten.
+    const at = der.indexOf(Buffer.from([0x03, 0x42, 0x00, 0x04]), der.indexOf(Buffer.from('2a811ccf5501822d', 'hex')));
+    expect(at).toBeGreaterThan(0);
+    der.fill(0x11, at + 4, at + 68);
+    const forged = tamper(signed, between(signed, 'X509Certificate'), der.toString('base64'));
+    expect(verifyCeb(forged)).toMatchObject({ ok: false, reason: 'signature value does not verify' });
+    expect(checkSignature(Buffer.from(forged))).toMatchObject({ present: true, ok: false, failure: 'signature' });
   });
 
   it('a mismatched end tag is not well-formed', () => {

@@ -468,13 +468,14 @@ export function checkSignature(xml: string | Buffer): SignatureCheck {
 const precomputed = new Map<string, ReturnType<typeof sm2.precomputePublicKey>>();
 
 function sm2Verify(data: Buffer, rsHex: string, publicKeyHex: string): boolean {
-  let point = precomputed.get(publicKeyHex);
-  if (!point) {
-    point = sm2.precomputePublicKey(publicKeyHex);
-    if (precomputed.size >= 256) precomputed.delete(precomputed.keys().next().value!);
-    precomputed.set(publicKeyHex, point);
-  }
   try {
+    // A certificate is read before anything vouches for it: its "point" may lie off the curve.
+    let point = precomputed.get(publicKeyHex);
+    if (!point) {
+      point = sm2.precomputePublicKey(publicKeyHex);
+      if (precomputed.size >= 256) precomputed.delete(precomputed.keys().next().value!);
+      precomputed.set(publicKeyHex, point);
+    }
     return sm2.doVerifySignature(data, rsHex, point, { hash: true, der: false, userId: SM2_USER_ID });
   } catch {
     return false;
@@ -505,10 +506,15 @@ function sm2RawSignature(value: Buffer): string | null {
 // ---------------------------------------------------------------------------------------------
 // XML helpers
 
+/**
+ * Misc (whitespace, processing instructions, comments) in a form with one parse only: a run of
+ * whitespace or of comments that could be split several ways makes a failing match exponential.
+ */
+const MISC = String.raw`(?:\s|<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->)*`;
 /** The prolog up to and including the root element's name. */
-const ROOT_START = /^\uFEFF?(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->)*<[^\s/>]+/;
+const ROOT_START = new RegExp(String.raw`^\uFEFF?${MISC}<[^\s/>]+`);
 /** What may follow the root's end tag name: `>` then misc. */
-const TRAILER = /^\s*>(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->)*$/;
+const TRAILER = new RegExp(String.raw`^\s*>${MISC}$`);
 
 /** Any spelling xmldom would read as a DTD or an entity declaration never reaches it. */
 const DTD = /<!(?:DOCTYPE|ENTITY)/i;

@@ -157,9 +157,12 @@ export async function installRateLimits(http: FastifyInstance, s: RateLimitSetti
     }
   });
 
-  // A refused credential costs its address: made-up tokens are counted like no token.
+  // A refused credential costs its address: made-up tokens are counted like no token, also on
+  // routes that never check them (/healthz answers 200 to any Authorization header).
   http.addHook('onResponse', async (req, reply) => {
-    if (reply.statusCode !== 401 || !perAddress || !keyOf.has(req)) return;
+    const key = keyOf.get(req);
+    if (!perAddress || key === undefined) return;
+    if (reply.statusCode !== 401 && (trusted.has(key) || CREDENTIAL_ONLY.has(`${req.method} ${req.routeOptions.url ?? ''}`))) return;
     const r = await perAddress(req);
     if (!r.isAllowed && r.isExceeded) hold(addrOf(req), r.ttl);
   });

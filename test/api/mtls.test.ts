@@ -25,9 +25,9 @@ describe.each(databases())('mTLS on %s', (kind) => {
   let agentClient: Issued;
 
   /** One request over HTTPS, trusting the test CA; with a client certificate and/or an API key. */
-  function request(method: string, path: string, opts: { client?: Issued; key?: string; body?: string; type?: string } = {}): Promise<Answer> {
+  function request(method: string, path: string, opts: { client?: Issued; key?: string; body?: string; type?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...opts.headers };
       if (opts.key) headers.authorization = `Bearer ${opts.key}`;
       if (opts.body !== undefined) headers['content-type'] = opts.type ?? 'application/xml';
       const req = https.request(
@@ -125,5 +125,29 @@ describe.each(databases())('mTLS on %s', (kind) => {
     const { id } = reg.json() as { id: number };
     expect((await request('DELETE', `/api/v1/certificates/${id}`, { client: c })).status).toBe(200);
     expect((await request('GET', '/api/v1/signing-keys', { client: c })).status).toBe(401);
+  });
+
+  it('does not let another site use a certificate the browser holds (CSRF): unsafe requests from elsewhere are refused', async () => {
+    const warehouse = DEMO_PARTIES.warehouse;
+    const c = certs.issue(`/C=CN/O=${warehouse.name}/CN=${warehouse.code}`, { key: 'rsa', ca });
+    const reg = await request('POST', '/api/v1/certificates?purpose=client', { key: p.key('warehouse'), body: c.certPem, type: 'application/x-pem-file' });
+    expect(reg.status, reg.text).toBe(201);
+    const accounts = await request('GET', '/api/v1/accounts', { client: c });
+    expect(accounts.status, accounts.text).toBe(200);
+    const account = (accounts.json() as { accounts: Array<{ id: number }> }).accounts[0];
+    // What a form on another site can send: text/plain, with the browser's provenance headers.
+    const forged: Array<Record<string, string>> = [{ 'sec-fetch-site': 'cross-site', origin: 'https://elsewhere.example' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://elsewhere.example' }, { origin: 'null' }];
+    for (const headers of forged) {
+      const r = await request('POST', `/api/v1/accounts/${account.id}/disable`, { client: c, body: 'a=b', type: 'text/plain', headers });
+      expect(r.status, JSON.stringify(headers)).toBe(403);
+      expect(r.json()).toMatchObject({ error: { code: 'FORBIDDEN', issues: [{ rule: 'same-origin' }] } });
+    }
+    const still = (await request('GET', '/api/v1/accounts', { client: c })).json() as { accounts: Array<{ id: number; disabled: boolean }> };
+    expect(still.accounts.find((a) => a.id === account.id)?.disabled).toBe(false);
+    // Reads, requests of this site and programs (no provenance headers) go through.
+    expect((await request('GET', '/api/v1/accounts', { client: c, headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(200);
+    expect((await request('POST', `/api/v1/accounts/${account.id}/disable`, { client: c, headers: { 'sec-fetch-site': 'same-origin', origin: `https://127.0.0.1:${port}` } })).status).toBe(200);
+    expect((await request('POST', `/api/v1/accounts/${account.id}/enable`, { client: c, headers: { origin: `https://127.0.0.1:${port}` } })).status).toBe(200);
+    expect((await request('POST', `/api/v1/accounts/${account.id}/disable`, { client: c })).status).toBe(200);
   });
 });

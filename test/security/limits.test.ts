@@ -64,6 +64,21 @@ describe('rate-limit settings', () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     await http.close();
   });
+
+  it('count made-up credentials against their address on routes that never check them', async () => {
+    const http = await server({ perKey: 100, perAddress: 2, login: 1, apply: 1, windowMs: 60_000 });
+    const from = { 'x-forwarded-for': '192.0.2.3' };
+    // A credential that proved valid is not counted against its address, on any route.
+    expect((await http.inject({ url: '/private', headers: { ...from, authorization: 'Bearer good' } })).statusCode).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await http.inject({ url: '/open', headers: { ...from, authorization: 'Bearer good' } })).statusCode).toBe(200);
+    // Invented tokens on an open route (it answers 200, never 401) still spend the address's budget:
+    // the one past it is answered and holds the address, as with 401s.
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await http.inject({ url: '/open', headers: { ...from, authorization: `Bearer invented${i}` } })).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect((await http.inject({ url: '/private', headers: { ...from, authorization: 'Bearer good' } })).statusCode).toBe(200);
+    await http.close();
+  });
 });
 
 describe('client addresses', () => {

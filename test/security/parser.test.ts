@@ -63,6 +63,15 @@ describe('XML limits', () => {
     expect(parseDocument(Buffer.from(env)).ok).toBe(true);
   });
 
+  it('refuses base64 Data with a long whitespace run before a stray character at once (no quadratic pattern match)', () => {
+    const env = (data: string) =>
+      `<DxpMsg xmlns="http://www.chinaport.gov.cn/dxp" ver="1.0"><TransInfo><CopMsgId>1</CopMsgId><SenderId>${DEMO_PARTIES.ebp.dxpId}</SenderId><ReceiverIds><ReceiverId>DXPEDCCEB0000002</ReceiverId></ReceiverIds><CreatTime>2024-01-01T00:00:00</CreatTime><MsgType>CEB311Message</MsgType></TransInfo><Data>${data}</Data></DxpMsg>`;
+    // Four million blanks: hours of backtracking for a pattern that may split the run two ways.
+    expect(refusal(env(`QUFB${' '.repeat(4_000_000)}!`))).toMatchObject({ path: 'DxpMsg.Data', rule: 'base64' });
+    for (const ok of ['QUFB', 'QUE=', 'QQ==', 'QQ== \n', ' QU\nFB ']) expect(parseDocument(Buffer.from(env(ok))).ok, JSON.stringify(ok)).toBe(true);
+    for (const bad of ['QQ===', 'Q=Q=', 'QQ= =', 'QQ==x']) expect(refusal(env(bad)).rule, JSON.stringify(bad)).toBe('base64');
+  });
+
   it('refuses DOCTYPE, processing instructions and XML 1.1; keeps CDATA', () => {
     expect(refusal(`<?xml version="1.0"?><!DOCTYPE x SYSTEM "http://example.com/x.dtd"><x/>`).rule).toBe('no-doctype');
     expect(refusal(`<?xml version="1.0"?><?xml-stylesheet href="a.xsl"?>${order().replace(/^<\?xml[^>]*\?>/, '')}`)).toMatchObject({ rule: 'no-processing-instruction', actual: '<?xml-stylesheet …?>' });

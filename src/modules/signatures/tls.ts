@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import type { Caller } from '../../platform/access.ts';
+import { AppError } from '../../platform/errors.ts';
 import type { SignaturesService } from './signatures.service.ts';
 
 export interface TlsSettings {
@@ -44,6 +45,35 @@ export function httpsOptions(tls: TlsSettings): HttpsOptions | null {
   return out;
 }
 
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * A browser that holds a client certificate presents it to every site's request, as it sends a
+ * cookie: an unsafe request another site's page made must not act with it (no CSRF token guards a
+ * certificate). Browsers say where a request comes from (Sec-Fetch-Site, else Origin); programs
+ * send neither.
+ */
+function crossSiteRefusal(req: FastifyRequest): AppError | null {
+  if (!UNSAFE.has(req.method)) return null;
+  const site = req.headers['sec-fetch-site'];
+  let actual: string | null = null;
+  if (typeof site === 'string') {
+    if (site !== 'same-origin' && site !== 'none') actual = `Sec-Fetch-Site: ${site}`;
+  } else if (typeof req.headers.origin === 'string') {
+    let host: string | null = null;
+    try {
+      host = new URL(req.headers.origin).host;
+    } catch {
+      host = null;
+    }
+    if (host !== req.host) actual = `Origin: ${req.headers.origin}`;
+  }
+  if (actual === null) return null;
+  return new AppError('FORBIDDEN', 'A client certificate does not authenticate a POST, PUT, PATCH or DELETE that another site made in the browser.', [
+    { path: typeof site === 'string' ? 'Sec-Fetch-Site' : 'Origin', rule: 'same-origin', expected: 'a request of this site, or of a program (no Sec-Fetch-Site or Origin)', actual },
+  ]);
+}
+
 /** The authenticator of client certificates: null when the request carries none the TLS layer authorised, or none registered. */
 export function clientCertificateAuthenticator(service: SignaturesService): (req: FastifyRequest) => Promise<Caller | null> {
   return async (req) => {
@@ -51,6 +81,10 @@ export function clientCertificateAuthenticator(service: SignaturesService): (req
     if (!socket || !(socket as { encrypted?: boolean }).encrypted || !socket.authorized) return null;
     const peer = socket.getPeerCertificate();
     if (!peer || !peer.raw) return null;
-    return service.clientCaller(peer.raw);
+    const caller = await service.clientCaller(peer.raw);
+    if (!caller) return null;
+    const refused = crossSiteRefusal(req);
+    if (refused) throw refused;
+    return caller;
   };
 }
