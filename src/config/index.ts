@@ -97,8 +97,8 @@ function bool(env: NodeJS.ProcessEnv, name: string, dflt: boolean): boolean {
 }
 
 function trustProxy(raw: string | undefined): boolean | string {
-  // Only proxies on this host or a private network may name the client: anyone else could forge X-Forwarded-For.
-  if (raw === undefined || raw === '') return 'loopback,linklocal,uniquelocal';
+  // Only a proxy on this host may name the client by default: any other peer could forge X-Forwarded-For.
+  if (raw === undefined || raw === '') return 'loopback';
   if (/^(1|true|on|yes|all)$/i.test(raw)) return true;
   if (/^(0|false|off|no|none)$/i.test(raw)) return false;
   return raw;

@@ -216,6 +216,13 @@ describe.each(databases())('console accounts and sessions on %s', (kind) => {
     expect(shown.lockedUntil).toBe(until);
   });
 
+  it('locks a name that is no account after the same number of failures, so the 423 does not reveal which names exist', async () => {
+    const ghost = `ghost-${Date.now()}`;
+    const answers: number[] = [];
+    for (let i = 1; i <= 6; i++) answers.push((await login(ghost, `Not-the-password-${i}`)).status);
+    expect(answers).toEqual([401, 401, 401, 401, 423, 423]);
+  });
+
   it('resets the failure count on a successful login', async () => {
     const a = await account();
     for (let i = 0; i < 4; i++) expect((await login(a.username, `Wrong-guess-${i}x`)).status).toBe(401);

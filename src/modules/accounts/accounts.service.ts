@@ -118,6 +118,9 @@ const usernameTaken = (username: string) =>
   new AppError('CONFLICT', `The username "${username}" is taken.`, [{ path: 'username', rule: 'unique', expected: 'a username no other account has', actual: username }]);
 
 export class AccountsService {
+  /** Failed logins of names that are no account: name → failures and lock end. Bounded. */
+  private readonly unknownFailures = new Map<string, { failures: number; until: number }>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly repo: AccountsRepository,
@@ -309,8 +312,17 @@ export class AccountsService {
     const a = await this.repo.byUsername(this.db, username);
     if (!a) {
       await verifyPassword(await dummyHash(), input.password);
+      // Unknown names lock like real ones (in this process), so the 423 does not tell which names exist.
+      const now = Date.now();
+      const ghost = this.unknownFailures.get(username) ?? { failures: 0, until: 0 };
+      if (ghost.until > now) throw new LockedError(ghost.until);
+      ghost.failures = ghost.until !== 0 ? 1 : ghost.failures + 1;
+      ghost.until = ghost.failures >= this.settings.lockAfter ? now + this.settings.lockMs : 0;
+      if (this.unknownFailures.size >= 10_000) this.unknownFailures.clear();
+      this.unknownFailures.set(username, ghost);
       // The name alone might be a password typed into the wrong field: only a digest of it is kept.
       await this.audit.record({ actor: 'anonymous', action: 'login.failed', subject: 'account:?', detail: { reason: 'unknown-username', usernameSha256: sha256(username).slice(0, 16), ip: meta.ip ?? undefined } });
+      if (ghost.until) throw new LockedError(ghost.until, this.settings.lockAfter);
       throw badCredentials();
     }
     if (a.locked_until != null && a.locked_until > Date.now()) {

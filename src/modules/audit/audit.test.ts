@@ -57,7 +57,7 @@ describe.each(kinds)('audit log on %s', (kind) => {
     expect(r[2].prev_hash).toBe(r[1].hash);
     // The hash is SHA-256 over the stored fields and the previous hash, recomputed here independently.
     const x = r[1];
-    const expected = crypto.createHash('sha256').update(`2|${x.at}|enterprise:3301966A01|key.issued|key:sk_abc|2|{"scopes":["read"]}|${r[0].hash}`).digest('hex');
+    const expected = crypto.createHash('sha256').update(`[2,${x.at},"enterprise:3301966A01","key.issued","key:sk_abc",2,"{\\"scopes\\":[\\"read\\"]}","${r[0].hash}"]`).digest('hex');
     expect(x.hash).toBe(expected);
     expect(await audit.verify()).toEqual({ ok: true, entries: 3, head: r[2].hash });
   });
@@ -105,7 +105,7 @@ describe.each(kinds)('audit log on %s', (kind) => {
       const forged = { ...second, actor: 'enterprise:FORGED0001' };
       const hash = crypto
         .createHash('sha256')
-        .update([forged.seq, forged.at, forged.actor, forged.action, forged.subject, forged.enterprise_id ?? '', forged.detail, forged.prev_hash].join('|'))
+        .update(JSON.stringify([Number(forged.seq), Number(forged.at), forged.actor, forged.action, forged.subject, forged.enterprise_id == null ? null : Number(forged.enterprise_id), forged.detail, forged.prev_hash]))
         .digest('hex');
       await db.kysely.updateTable('audit_log').set({ actor: forged.actor, hash }).where('seq', '=', 2).execute();
       expect(await audit.verify()).toMatchObject({ ok: false, brokenAt: Number(third.seq), reason: expect.stringContaining('does not point') });

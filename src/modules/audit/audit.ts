@@ -1,6 +1,6 @@
 /**
  * The audit log: append-only (database triggers refuse UPDATE and DELETE) and hash-chained.
- * Entry n stores hash_n = SHA-256(seq | at | actor | action | subject | enterprise | detail | hash_{n-1}),
+ * Entry n stores hash_n = SHA-256(JSON [seq, at, actor, action, subject, enterprise, detail, hash_{n-1}]),
  * so changing, removing or reordering any entry breaks every hash after it; `verify` walks the
  * chain. The head hash, noted outside the platform, also exposes a truncated tail.
  *
@@ -60,7 +60,8 @@ export function canonicalJson(value: unknown): string {
 export function chainHash(row: { seq: number; at: number; actor: string; action: string; subject: string; enterprise_id: number | null; detail: string; prev_hash: string }): string {
   return crypto
     .createHash('sha256')
-    .update([row.seq, row.at, row.actor, row.action, row.subject, row.enterprise_id ?? '', row.detail, row.prev_hash].join('|'))
+    // A JSON array, not a joined string: no text can move from one field into the next.
+    .update(JSON.stringify([row.seq, row.at, row.actor, row.action, row.subject, row.enterprise_id, row.detail, row.prev_hash]))
     .digest('hex');
 }
 

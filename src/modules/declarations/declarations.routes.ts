@@ -116,6 +116,8 @@ export async function declarationsRoutes(app: FastifyInstance, opts: Declaration
   app.get('/api/v1/messages/:id/raw', { schema: { summary: 'The exact bytes received', description: 'Readable as the message view is.', tags: ['messages'], response: viewErrors } }, async (req, reply) => {
     const caller = await reader(req);
     const m = await service.bytes(parseId((req.params as { id: string }).id), caller);
+    // Sender-supplied bytes: a download, never a page the browser renders.
+    reply.header('content-disposition', `attachment; filename="message-${m.id}.${m.bodyFormat === 'json' ? 'json' : 'xml'}"`);
     return reply.type(m.bodyFormat === 'json' ? 'application/json' : 'application/xml').send(m.body);
   });
 

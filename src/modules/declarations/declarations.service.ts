@@ -52,7 +52,7 @@ const PRINCIPAL_READS: ReadonlySet<string> = new Set(['CEB621Message', 'CEB623Me
 export class DeclarationsService {
   private readonly commit: GroupCommit<NewMessage, BatchOutcome>;
   private readonly listeners: Array<() => void> = [];
-  /** Enterprise code → id of principals seen (a code never changes owner), so ingest asks the database once per principal. */
+  /** Enterprise code → id of principals seen (a code is fixed once its filing is approved), so ingest asks the database once per principal. */
   private readonly principalIds = new Map<string, number>();
 
   constructor(

@@ -192,6 +192,12 @@ export class FilingService {
 
     const changes: Changes = {};
     for (const k of FIELDS) if (patch[k] !== undefined && !same(patch[k], current[k])) changes[k] = { before: current[k], after: patch[k] };
+    // Once approved, the customs code is an identity: declarations, delegations and caches refer to it.
+    if (changes.code && current.status !== 'pending' && current.status !== 'rejected') {
+      throw conflict(`Enterprise ${current.code} was approved under this customs code; a new code is a new filing.`, [
+        { path: 'code', rule: 'identity', expected: current.code, actual: String(changes.code.after) },
+      ]);
+    }
     if (!operator) {
       if (current.status === 'suspended') {
         throw new AppError('FORBIDDEN', `Enterprise ${current.code} is suspended: its filing cannot be changed until the operator reinstates it.`, [

@@ -38,7 +38,7 @@ export async function keysRoutes(app: FastifyInstance, opts: { service: KeysServ
   app.post('/api/v1/keys', {
     schema: {
       summary: 'Create an API key (answered once)',
-      description: 'Scopes: declare (send declarations, sign), read, manage (keys, webhooks, accounts, filing). A key grants at most the scopes of the credential that creates it.',
+      description: 'Scopes: declare (send declarations, sign), read, manage (keys, webhooks, accounts, filing). Making keys takes manage, which may give a key any scope; declare works once the filing is approved.',
       tags: ['keys'],
       body: {
         type: 'object',
