@@ -176,6 +176,23 @@ describe.each(databases())('filing API on %s', (kind) => {
     for (const e of h) expect(Number.isNaN(Date.parse(e.at))).toBe(false);
   });
 
+  it('does not decide on a filing edited after the operator read it (basedOn), nor change an approved customs code', async () => {
+    const { enterprise, apiKey } = await apply('payment');
+    const read = (await call('GET', `/api/v1/enterprises/${enterprise.id}`, op())).json() as EnterpriseBody & { updatedAt: string };
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await call('PATCH', `/api/v1/enterprises/${enterprise.id}`, apiKey, { name: `${enterprise.name}（改）` })).status).toBe(200);
+    const stale = await call('POST', `/api/v1/enterprises/${enterprise.id}/review`, op(), { decision: 'approve', basedOn: read.updatedAt });
+    expect(stale.status).toBe(409);
+    expect((stale.json() as ErrorBody).error.issues).toEqual([expect.objectContaining({ path: 'basedOn', rule: 'stale', actual: read.updatedAt })]);
+    expect((await call('GET', `/api/v1/enterprises/${enterprise.id}`, op())).json()).toMatchObject({ status: 'pending' });
+    const fresh = (await call('GET', `/api/v1/enterprises/${enterprise.id}`, op())).json() as { updatedAt: string };
+    const ok = await call('POST', `/api/v1/enterprises/${enterprise.id}/review`, op(), { decision: 'approve', basedOn: fresh.updatedAt });
+    expect(ok.status, ok.text).toBe(200);
+    const recode = await call('PATCH', `/api/v1/enterprises/${enterprise.id}`, op(), { code: 'ZZ00000001' });
+    expect(recode.status).toBe(409);
+    expect((recode.json() as ErrorBody).error.issues).toEqual([expect.objectContaining({ path: 'code', rule: 'identity' })]);
+  });
+
   it('refuses transitions the lifecycle does not have, with 409 naming from and to', async () => {
     const { enterprise, apiKey } = await apply('payment');
     for (const [decision, to] of [['suspend', 'suspended'], ['reinstate', 'approved'], ['revoke', 'revoked']]) {

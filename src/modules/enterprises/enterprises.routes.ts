@@ -184,20 +184,21 @@ export async function enterprisesRoutes(app: FastifyInstance, opts: EnterprisesR
         'approve: pending → approved; reject: pending → rejected; suspend: approved → suspended; reinstate: suspended → approved; ' +
         'revoke: approved or suspended → revoked (final). A rejected filing returns to pending when the applicant edits it. ' +
         'reject, suspend and revoke need a reason. Any other transition is 409 naming from and to. Takes effect at once: ' +
-        'a suspended enterprise stops declaring with its next request, a revoked one loses every credential.',
+        'a suspended enterprise stops declaring with its next request, a revoked one loses every credential. ' +
+        'basedOn: the updatedAt of the filing as read; when the filing changed since, the decision is refused (409).',
       tags: ['filing'],
       params: idParams,
       body: {
         type: 'object',
         required: ['decision'],
         additionalProperties: false,
-        properties: { decision: { type: 'string', enum: [...DECISIONS] }, reason: { type: 'string', maxLength: 1000 } },
+        properties: { decision: { type: 'string', enum: [...DECISIONS] }, reason: { type: 'string', maxLength: 1000 }, basedOn: { type: 'string', format: 'date-time' } },
       },
       response: { 200: enterpriseSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
     },
   }, async (req) => {
-    const body = req.body as { decision: Decision; reason?: string };
-    return filing.review(await authenticate(req), (req.params as { id: number }).id, body.decision, body.reason);
+    const body = req.body as { decision: Decision; reason?: string; basedOn?: string };
+    return filing.review(await authenticate(req), (req.params as { id: number }).id, body.decision, body.reason, body.basedOn);
   });
 
   app.get('/api/v1/enterprises/:id/history', {

@@ -262,7 +262,8 @@ export class FilingService {
   }
 
   /** The operator's decision on a filing (rules.ts: TRANSITIONS). */
-  async review(caller: Caller, id: number, decision: Decision, reason?: string): Promise<EnterpriseView> {
+  /** `basedOn`: the updatedAt the operator read; a filing edited since is not decided on unseen. */
+  async review(caller: Caller, id: number, decision: Decision, reason?: string, basedOn?: string): Promise<EnterpriseView> {
     requireOperator(caller, 'review filings');
     const e = await this.repo.byId(id);
     if (!e) throw notFound('enterprise', id);
@@ -276,6 +277,12 @@ export class FilingService {
     const now = Date.now();
     const actor = actorOf(caller);
     await this.repo.transaction(async (repo, trx) => {
+      if (basedOn !== undefined) {
+        const seen = iso((await repo.byId(id))?.updatedAt ?? null);
+        if (seen !== new Date(basedOn).toISOString()) {
+          throw conflict(`The filing of ${e.code} changed after ${basedOn}; read it again before deciding.`, [{ path: 'basedOn', rule: 'stale', expected: seen ?? 'the current updatedAt', actual: basedOn }]);
+        }
+      }
       if (!(await repo.updateEnterprise(id, { status: t.to }, now, e.status))) {
         throw conflict(`The filing of ${e.code} changed meanwhile; read it again.`, [{ path: 'status', rule: 'concurrent-change', expected: e.status, actual: 'changed' }]);
       }
