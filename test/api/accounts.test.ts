@@ -216,6 +216,15 @@ describe.each(databases())('console accounts and sessions on %s', (kind) => {
     expect(shown.lockedUntil).toBe(until);
   });
 
+  it('checks at most the lock-out number of passwords in a burst of parallel guesses', async () => {
+    const a = await account();
+    const statuses = await Promise.all(Array.from({ length: 20 }, (_, i) => login(a.username, `Burst-guess-${i}-x`).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 401)).toHaveLength(4);
+    expect(statuses.filter((s) => s === 423)).toHaveLength(16);
+    const failures = await ctx.p.app.db.kysely.selectFrom('audit_log').select('seq').where('action', '=', 'login.failed').where('subject', '=', `account:${a.username}`).execute();
+    expect(failures).toHaveLength(5);
+  });
+
   it('locks a name that is no account after the same number of failures, so the 423 does not reveal which names exist', async () => {
     const ghost = `ghost-${Date.now()}`;
     const answers: number[] = [];
