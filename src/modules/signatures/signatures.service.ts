@@ -1,602 +1,79 @@
 /**
- * Certificates and signatures: the registry of enterprises' certificates (signing, and client
- * certificates for mTLS), the check of every signed message before the group commit, and the
- * signing keys the platform holds for enterprises (signing as a service).
+ * The signatures module's service as the rest of the platform sees it: the certificate registry
+ * (certificates.service.ts) and the signing keys held by the platform (signing.service.ts),
+ * composed over one repository and one certificate cache.
  */
-import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/index.ts';
-import { readCertificate, type ParsedCertificate } from '../../ceb/certificate.ts';
-import { signCeb, verifyCeb, type SignatureCheck, type SigningKey } from '../../ceb/dsig.ts';
-import type { Issue } from '../../ceb/index.ts';
-import { AppError } from '../../platform/errors.ts';
-import { SCOPES, requireRead, requireWrite, type Caller, type Scope } from '../../platform/access.ts';
+import type { SigningKey } from '../../ceb/dsig.ts';
+import type { Caller } from '../../platform/access.ts';
 import type { Cpu } from '../../platform/cpu-pool.ts';
-import type { AuditEntry } from '../audit/index.ts';
-import { seal, unseal, type KeyEncryption } from './keystore.ts';
-import type { CertificateRow, SignaturesRepository, SigningKeyRow } from './signatures.repository.ts';
-import type { SignRequest, Signed } from './sign.task.ts';
-import { pemCertificates, type TrustStore } from './trust.ts';
+import { CertificatesService, type CertificateView, type SignedMessage } from './certificates.service.ts';
+import type { AuditPort, EnterpriseDirectory, Purpose } from './common.ts';
+import type { KeyEncryption } from './keystore.ts';
+import type { SignaturesRepository } from './signatures.repository.ts';
+import type { Signed } from './sign.task.ts';
+import { SigningService, type SigningKeyView } from './signing.service.ts';
+import type { TrustStore } from './trust.ts';
 
-export type Purpose = CertificateRow['purpose'];
-export const PURPOSES: readonly Purpose[] = ['signing', 'client'];
-
-/** Message types whose XSD requires the ds:Signature (the 申报 of 621, 623, 625, 711). */
-export const SIGNATURE_REQUIRED = new Set(['CEB621Message', 'CEB623Message', 'CEB625Message', 'CEB711Message']);
-
-/** What this module needs of the enterprises module. */
-export interface EnterpriseDirectory {
-  byId(id: number): Promise<{ id: number; code: string; name: string; status: string } | null>;
-  byCode(code: string): Promise<{ id: number; code: string; name: string; status: string } | null>;
-  callerFor(enterpriseId: number, via: 'certificate', scopes: ReadonlySet<Scope>): Promise<Caller | null>;
-}
-
-export interface AuditPort {
-  append(trx: Kysely<Database>, entries: AuditEntry[]): Promise<void>;
-}
-
-/** What ingest hands to the check: who sent which message with which signature. */
-export interface SignedMessage {
-  enterpriseId: number;
-  messageType: string;
-  guid: string;
-  signature?: SignatureCheck | null;
-}
-
-export interface CertificateView {
-  id: number;
-  enterpriseId: number;
-  enterpriseCode?: string;
-  purpose: Purpose;
-  fingerprint: string;
-  serialHex: string;
-  subject: string;
-  issuer: string;
-  algorithm: string;
-  notBefore: string;
-  notAfter: string;
-  registeredAt: string;
-  revokedAt: string | null;
-  status: 'valid' | 'revoked' | 'expired' | 'not-yet-valid';
-}
-
-export interface SigningKeyView {
-  id: number;
-  enterpriseId: number;
-  certificateId: number;
-  certificateSerial: string;
-  certificateFingerprint: string;
-  algorithm: string;
-  uses: number;
-  lastUsedAt: string | null;
-  createdAt: string;
-  disabledAt: string | null;
-}
-
-const CACHE_MS = 60_000;
-
-type Owner = { id: number; code: string; name: string };
-const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
-
-/** Customs vocabulary of a refused signature: CEB621 codes, else the exchange platform's security codes. */
-function customsCode(messageType: string, kind: Refusal): { returnStatus: string; returnInfo: string } {
-  if (messageType === 'CEB621Message') {
-    return kind === 'digest'
-      ? { returnStatus: '-621028', returnInfo: '签名数据比对失败：报文内容与签名不符' }
-      : { returnStatus: '-621029', returnInfo: `签名验证失败：${REFUSAL_ZH[kind]}` };
-  }
-  if (kind === 'digest') return { returnStatus: '1004', returnInfo: '签名与数据不符' };
-  if (kind === 'expired') return { returnStatus: '1002', returnInfo: '证书已过期' };
-  return { returnStatus: '1001', returnInfo: `签名无效：${REFUSAL_ZH[kind]}` };
-}
-
-type Refusal = 'missing' | 'malformed' | 'digest' | 'signature' | 'unregistered' | 'foreign' | 'revoked' | 'expired' | 'purpose';
-
-const REFUSAL_ZH: Record<Refusal, string> = {
-  missing: '缺少签名',
-  malformed: '签名格式错误',
-  digest: '报文内容与签名不符',
-  signature: '签名值验证不通过',
-  unregistered: '证书未在平台登记',
-  foreign: '证书不属于发送企业',
-  revoked: '证书已注销',
-  expired: '证书已过期或尚未生效',
-  purpose: '证书用途不是签名',
-};
+export { SIGNATURE_REQUIRED, PURPOSES, type Purpose, type EnterpriseDirectory, type AuditPort } from './common.ts';
+export type { CertificateView, SignedMessage } from './certificates.service.ts';
+export type { SigningKeyView } from './signing.service.ts';
 
 export class SignaturesService {
-  private cache = new Map<string, { at: number; row: CertificateRow | null }>();
+  readonly certificates: CertificatesService;
+  readonly signing: SigningService;
 
   constructor(
-    private readonly repo: SignaturesRepository,
-    private readonly audit: AuditPort,
-    private readonly enterprises: EnterpriseDirectory,
-    private readonly cpu: Cpu,
+    repo: SignaturesRepository,
+    audit: AuditPort,
+    enterprises: EnterpriseDirectory,
+    cpu: Cpu,
     /** Trust anchors by purpose: signing certificates (the e-port CA), client certificates (also the TLS client CA). */
-    private readonly trust: Record<Purpose, TrustStore>,
-    private readonly kek: KeyEncryption,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  // -------------------------------------------------------------------------------------------
-  // The check before the group commit (hot path: registered certificates are cached)
-
-  /**
-   * Refuses (AppError with customs' code) a message whose signature is required but missing,
-   * does not verify, or is made with a certificate that is not registered for signing to the
-   * sending enterprise, revoked, or not valid now.
-   */
-  async check(m: SignedMessage): Promise<void> {
-    const sig = m.signature;
-    const root = m.messageType;
-    const at = `${root}.Signature`;
-    if (!sig || !sig.present) {
-      if (!SIGNATURE_REQUIRED.has(root)) return;
-      throw this.refuse(root, 'missing', 400, `A ${root} must be signed (ds:Signature as the last child of the root).`, [{ path: at, rule: 'required', expected: 'an XML-DSig enveloped signature', actual: 'missing' }]);
-    }
-    if (!sig.ok) {
-      if (sig.failure === 'digest') {
-        throw this.refuse(root, 'digest', 403, 'The signature does not cover this message: the signed data was changed after signing (digest mismatch).', [
-          { path: `${at}.SignedInfo.Reference.DigestValue`, rule: 'digest', expected: 'the digest of the message as received', actual: 'a different digest: the message changed after it was signed' },
-        ]);
-      }
-      if (sig.failure === 'signature') {
-        throw this.refuse(root, 'signature', 403, 'The signature value does not verify with the certificate in KeyInfo.', [
-          { path: `${at}.SignatureValue`, rule: 'signature', expected: 'a signature of SignedInfo by the key of the certificate in KeyInfo', actual: 'does not verify' },
-        ]);
-      }
-      throw this.refuse(root, 'malformed', 400, `The signature is malformed: ${sig.reason ?? 'unreadable'}.`, [
-        { path: at, rule: 'signature-format', expected: 'enveloped XML-DSig, C14N 1.0, SM2-SM3 or RSA-SHA1, with the certificate in KeyInfo/X509Data', actual: sig.reason ?? 'unreadable' },
-      ]);
-    }
-    const certAt = `${at}.KeyInfo.X509Data.X509Certificate`;
-    const fp = sig.fingerprint ?? '';
-    const cert = await this.registered(fp);
-    const who = `certificate ${sig.serialHex ?? '?'} (SHA-256 ${fp.slice(0, 16)}…)`;
-    if (!cert) {
-      throw this.refuse(root, 'unregistered', 403, `The signing certificate is not registered on the platform: register it (POST /api/v1/certificates) before signing with it.`, [
-        { path: certAt, rule: 'registered', expected: 'a signing certificate registered to the sending enterprise', actual: `${who}: not registered` },
-      ]);
-    }
-    if (cert.enterprise_id !== m.enterpriseId) {
-      throw this.refuse(root, 'foreign', 403, 'The signing certificate is registered to another enterprise than the sender.', [
-        { path: certAt, rule: 'registered', expected: 'a signing certificate registered to the sending enterprise', actual: `${who}: registered to another enterprise` },
-      ]);
-    }
-    if (cert.purpose !== 'signing') {
-      throw this.refuse(root, 'purpose', 403, 'The certificate is registered for client authentication, not for signing.', [
-        { path: certAt, rule: 'purpose', expected: 'purpose signing', actual: `purpose ${cert.purpose}` },
-      ]);
-    }
-    if (cert.revoked_at !== null) {
-      throw this.refuse(root, 'revoked', 403, `The signing certificate was revoked on ${iso(cert.revoked_at)}.`, [
-        { path: certAt, rule: 'revoked', expected: 'a certificate not revoked', actual: `${who}: revoked ${iso(cert.revoked_at)}` },
-      ]);
-    }
-    const now = this.now();
-    if (now < cert.not_before || now > cert.not_after) {
-      throw this.refuse(root, 'expired', 403, `The signing certificate is not valid now (valid from ${iso(cert.not_before)} to ${iso(cert.not_after)}).`, [
-        { path: certAt, rule: 'validity', expected: 'a certificate valid at arrival', actual: `${who}: valid ${iso(cert.not_before)} to ${iso(cert.not_after)}` },
-      ]);
-    }
+    trust: Record<Purpose, TrustStore>,
+    kek: KeyEncryption,
+    now: () => number = Date.now,
+  ) {
+    this.certificates = new CertificatesService(repo, audit, enterprises, trust, now);
+    this.signing = new SigningService(repo, audit, enterprises, cpu, kek, this.certificates, now);
   }
 
-  private refuse(messageType: string, kind: Refusal, status: 400 | 403, message: string, issues: Issue[]): AppError {
-    return new AppError(status === 400 ? 'INVALID_MESSAGE' : 'FORBIDDEN', message, issues, customsCode(messageType, kind));
+  /** The check of a signed message before the group commit (see CertificatesService.check). */
+  check(m: SignedMessage): Promise<void> {
+    return this.certificates.check(m);
   }
 
-  /** The registered certificate with this fingerprint (cached; a change invalidates). */
-  private async registered(fingerprint: string): Promise<CertificateRow | null> {
-    const now = this.now();
-    const hit = this.cache.get(fingerprint);
-    if (hit && now - hit.at < CACHE_MS) return hit.row;
-    const row = await this.repo.certificateByFingerprint(this.repo.db, fingerprint);
-    if (this.cache.size >= 10_000) this.cache.clear();
-    this.cache.set(fingerprint, { at: now, row });
-    return row;
+  clientCaller(der: Buffer): Promise<Caller | null> {
+    return this.certificates.clientCaller(der);
   }
 
-  private invalidate(fingerprint: string) {
-    this.cache.delete(fingerprint);
+  register(caller: Caller, body: Buffer, purpose: Purpose): Promise<CertificateView> {
+    return this.certificates.register(caller, body, purpose);
   }
 
-  // -------------------------------------------------------------------------------------------
-  // mTLS: a client certificate registered with purpose `client`
-
-  /** The Caller of a client certificate (DER) the TLS layer authorised; null when it is not registered to an approved enterprise. */
-  async clientCaller(der: Buffer): Promise<Caller | null> {
-    const cert = await this.registered(createHash('sha256').update(der).digest('hex'));
-    const now = this.now();
-    if (!cert || cert.purpose !== 'client' || cert.revoked_at !== null || now < cert.not_before || now > cert.not_after) return null;
-    const caller = await this.enterprises.callerFor(cert.enterprise_id, 'certificate', new Set(SCOPES));
-    return caller && caller.status === 'approved' ? caller : null;
+  list(caller: Caller, purpose?: Purpose): Promise<CertificateView[]> {
+    return this.certificates.list(caller, purpose);
   }
 
-  // -------------------------------------------------------------------------------------------
-  // The registry
-
-  /** Registers a certificate (PEM or DER) of the caller's enterprise. */
-  async register(caller: Caller, body: Buffer, purpose: Purpose): Promise<CertificateView> {
-    requireWrite(caller, 'manage');
-    const der = certificateBytes(body);
-    const owner = await this.owner(caller.id);
-    const row = await duplicateIsConflict(() => this.repo.transaction((trx) => this.insertCertificate(trx, owner, der, purpose, this.actorOf(caller))));
-    return this.view(row);
+  revoke(caller: Caller, id: number): Promise<CertificateView> {
+    return this.certificates.revoke(caller, id);
   }
 
-  /**
-   * Checks and stores a certificate inside `trx`, with its audit entry. Refuses one not issued
-   * by a trust anchor, not valid now, not naming the enterprise, unusable for its purpose, or
-   * already registered.
-   */
-  private async insertCertificate(trx: Kysely<Database>, enterprise: Owner, der: Buffer, purpose: Purpose, actor: string): Promise<CertificateRow> {
-    const enterpriseId = enterprise.id;
-    let parsed: ParsedCertificate;
-    try {
-      parsed = readCertificate(der);
-    } catch (e) {
-      throw bad('The certificate cannot be read.', [{ path: 'certificate', rule: 'x509', expected: 'an X.509 certificate (PEM or DER)', actual: (e as Error).message }]);
-    }
-    const info = parsed.info;
-    const trust = this.trust[purpose];
-    if (!trust.anchors.length) {
-      throw new AppError('UNAVAILABLE', 'No trust anchor is configured (SILKGATE_TRUSTED_CA_FILE): the platform cannot accept certificates.');
-    }
-    const anchor = trust.issuerOf(info.der);
-    if (!anchor) {
-      throw bad('The certificate was not issued by a certificate authority this platform trusts.', [
-        { path: 'certificate.issuer', rule: 'trust-anchor', expected: `issued (and signed) by: ${trust.describe()}`, actual: info.issuer || 'unknown issuer' },
-      ]);
-    }
-    const now = this.now();
-    if (!(now >= info.notBefore.getTime() && now <= info.notAfter.getTime())) {
-      throw bad('The certificate is not valid now.', [
-        { path: 'certificate.validity', rule: 'validity', expected: `valid at ${new Date(now).toISOString()}`, actual: `${info.notBefore.toISOString()} to ${info.notAfter.toISOString()}` },
-      ]);
-    }
-    // A certificate is public (every signed message carries it): naming the enterprise keeps one
-    // enterprise from claiming another's certificate.
-    if (!info.subject.includes(enterprise.code) && !info.subject.includes(enterprise.name)) {
-      throw new AppError('FORBIDDEN', `The certificate does not name enterprise ${enterprise.code}.`, [
-        { path: 'certificate.subject', rule: 'subject', expected: `a subject naming ${enterprise.code} or ${enterprise.name}`, actual: info.subject },
-      ]);
-    }
-    const algorithm = keyAlgorithm(parsed);
-    if (purpose === 'signing' && algorithm !== 'sm2' && algorithm !== 'rsa') {
-      throw bad('A signing certificate must hold an SM2 or RSA key.', [{ path: 'certificate.publicKey', rule: 'algorithm', expected: 'SM2 (sm2-sm3) or RSA (rsa-sha1)', actual: algorithm }]);
-    }
-    const existing = await this.repo.certificateByFingerprint(trx, info.fingerprintSha256);
-    if (existing) {
-      throw new AppError('CONFLICT', `This certificate is already registered${existing.revoked_at !== null ? ' (and was revoked: a revoked certificate cannot be registered again)' : ''}.`, [
-        { path: 'certificate', rule: 'unique', expected: 'a certificate not registered yet', actual: `SHA-256 ${info.fingerprintSha256}` },
-      ]);
-    }
-    const row = await this.repo.insertCertificate(trx, {
-      enterprise_id: enterpriseId,
-      purpose,
-      fingerprint: info.fingerprintSha256,
-      serial_hex: info.serialHex,
-      subject: info.subject,
-      issuer: info.issuer,
-      algorithm,
-      not_before: info.notBefore.getTime(),
-      not_after: info.notAfter.getTime(),
-      der: info.der,
-      registered_at: now,
-    });
-    await this.audit.append(trx, [
-      {
-        actor,
-        action: 'certificate.registered',
-        subject: `certificate:${row.id}`,
-        enterpriseId,
-        at: now,
-        detail: { purpose, fingerprint: row.fingerprint, serial: row.serial_hex, subject: row.subject, issuer: row.issuer, algorithm, notBefore: iso(row.not_before), notAfter: iso(row.not_after), anchor: anchor.subject },
-      },
-    ]);
-    this.invalidate(row.fingerprint);
-    return row;
+  storeKey(caller: Caller, input: { privateKeyPem: string; certificatePem: string }): Promise<SigningKeyView> {
+    return this.signing.storeKey(caller, input);
   }
 
-  async list(caller: Caller, purpose?: Purpose): Promise<CertificateView[]> {
-    requireRead(caller);
-    const rows = await this.repo.certificates(this.repo.db, caller.readable === 'all' ? null : [caller.id], purpose);
-    const codes = caller.readable === 'all' ? await this.codes(rows.map((r) => r.enterprise_id)) : null;
-    return rows.map((r) => this.view(r, codes?.get(r.enterprise_id)));
+  keys(caller: Caller): Promise<SigningKeyView[]> {
+    return this.signing.keys(caller);
   }
 
-  /** Revokes a certificate of the caller's enterprise (the operator: any); its signing keys are disabled with it. */
-  async revoke(caller: Caller, id: number): Promise<CertificateView> {
-    requireWrite(caller, 'manage');
-    const operator = caller.roles.includes('operator');
-    const row = await this.repo.transaction(async (trx) => {
-      const cert = await this.repo.certificate(trx, id);
-      if (!cert || (cert.enterprise_id !== caller.id && !operator)) throw new AppError('NOT_FOUND', `No certificate ${id} of yours.`, [{ path: 'id', rule: 'exists', expected: 'a certificate you may revoke', actual: String(id) }]);
-      if (cert.revoked_at !== null) {
-        throw new AppError('CONFLICT', `Certificate ${id} was already revoked on ${iso(cert.revoked_at)}.`, [{ path: 'id', rule: 'not-revoked', expected: 'a certificate in force', actual: `revoked ${iso(cert.revoked_at)}` }]);
-      }
-      const now = this.now();
-      await this.repo.revokeCertificate(trx, id, now);
-      const keys = await this.repo.disableKeysOf(trx, id, now);
-      const actor = this.actorOf(caller);
-      await this.audit.append(trx, [
-        { actor, action: 'certificate.revoked', subject: `certificate:${id}`, enterpriseId: cert.enterprise_id, at: now, detail: { fingerprint: cert.fingerprint, serial: cert.serial_hex, purpose: cert.purpose } },
-        ...keys.map((k) => ({ actor, action: 'signing-key.disabled', subject: `signing-key:${k}`, enterpriseId: cert.enterprise_id, at: now, detail: { certificateId: id, reason: 'certificate revoked' } })),
-      ]);
-      return { ...cert, revoked_at: now };
-    });
-    this.invalidate(row.fingerprint);
-    return this.view(row);
+  disableKey(caller: Caller, id: number): Promise<SigningKeyView> {
+    return this.signing.disableKey(caller, id);
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Signing keys held by the platform
-
-  /**
-   * Stores the caller's signing key, encrypted: its certificate must be registered to the caller
-   * for signing (or is registered now), and key and certificate must match (a probe is signed
-   * and verified).
-   */
-  async storeKey(caller: Caller, input: { privateKeyPem: string; certificatePem: string }): Promise<SigningKeyView> {
-    requireWrite(caller, 'manage');
-    return this.storeKeyFor(caller.id, input, this.actorOf(caller));
+  sign(caller: Caller, body: Buffer): Promise<Signed & { certificate: { serialHex: string; fingerprint: string }; algorithm: string }> {
+    return this.signing.sign(caller, body);
   }
 
-  private async storeKeyFor(enterpriseId: number, input: { privateKeyPem: string; certificatePem: string }, actor: string): Promise<SigningKeyView> {
-    const kek = this.requireKek();
-    const owner = await this.owner(enterpriseId);
-    let der: Buffer;
-    try {
-      const certs = pemCertificates(input.certificatePem, 'certificatePem');
-      if (certs.length !== 1) throw new Error(`${certs.length} certificates; send only the signing certificate`);
-      der = certs[0];
-    } catch (e) {
-      throw bad('certificatePem is not one PEM certificate.', [{ path: 'certificatePem', rule: 'x509', expected: 'one PEM certificate (-----BEGIN CERTIFICATE-----)', actual: (e as Error).message }]);
-    }
-    let parsed: ParsedCertificate;
-    try {
-      parsed = readCertificate(der);
-    } catch (e) {
-      throw bad('certificatePem cannot be read.', [{ path: 'certificatePem', rule: 'x509', expected: 'an X.509 certificate', actual: (e as Error).message }]);
-    }
-    const algorithm: SigningKey['algorithm'] | null = parsed.sm2PublicKey ? 'sm2-sm3' : parsed.x509?.publicKey.asymmetricKeyType === 'rsa' ? 'rsa-sha1' : null;
-    if (!algorithm) throw bad('A signing certificate must hold an SM2 or RSA key.', [{ path: 'certificatePem', rule: 'algorithm', expected: 'SM2 (sm2-sm3) or RSA (rsa-sha1)', actual: keyAlgorithm(parsed) }]);
-    let pkcs8: string;
-    try {
-      pkcs8 = createPrivateKey(input.privateKeyPem).export({ type: 'pkcs8', format: 'pem' }).toString();
-    } catch (e) {
-      throw bad('privateKeyPem is not a readable private key.', [{ path: 'privateKeyPem', rule: 'private-key', expected: 'an unencrypted PEM private key (PKCS#8, SEC1 or PKCS#1)', actual: (e as Error).message.split('\n')[0] }]);
-    }
-    const key: SigningKey = { algorithm, privateKeyPem: pkcs8, certificateDer: der };
-    const probe = probeSignature(key);
-    if (probe) throw bad('The private key does not match the certificate.', [{ path: 'privateKeyPem', rule: 'key-pair', expected: 'the private key of the certificate', actual: probe }]);
-
-    const fp = parsed.info.fingerprintSha256;
-    const row = await duplicateIsConflict(() => this.repo.transaction(async (trx) => {
-      let cert = await this.repo.certificateByFingerprint(trx, fp);
-      if (!cert) cert = await this.insertCertificate(trx, owner, der, 'signing', actor);
-      else {
-        const issue = { path: 'certificatePem', rule: 'registered', expected: 'a signing certificate of yours, in force' };
-        if (cert.enterprise_id !== enterpriseId) throw new AppError('FORBIDDEN', 'This certificate is registered to another enterprise.', [{ ...issue, actual: 'registered to another enterprise' }]);
-        if (cert.purpose !== 'signing') throw bad('This certificate is registered for client authentication, not for signing.', [{ ...issue, actual: `purpose ${cert.purpose}` }]);
-        if (cert.revoked_at !== null) throw new AppError('CONFLICT', `This certificate was revoked on ${iso(cert.revoked_at)}.`, [{ ...issue, actual: `revoked ${iso(cert.revoked_at)}` }]);
-        const now = this.now();
-        if (now < cert.not_before || now > cert.not_after) throw bad('This certificate is not valid now.', [{ ...issue, actual: `valid ${iso(cert.not_before)} to ${iso(cert.not_after)}` }]);
-        if (await this.repo.enabledKeyOf(trx, cert.id)) {
-          throw new AppError('CONFLICT', 'The platform already holds a key for this certificate: disable it first (DELETE /api/v1/signing-keys/:id).', [{ ...issue, actual: `a key for certificate ${cert.id} is held` }]);
-        }
-      }
-      const now = this.now();
-      const sealed = seal(kek, pkcs8, enterpriseId, cert.fingerprint);
-      const k = await this.repo.insertKey(trx, {
-        enterprise_id: enterpriseId,
-        certificate_id: cert.id,
-        algorithm,
-        key_ciphertext: sealed.ciphertext,
-        key_iv: sealed.iv,
-        key_tag: sealed.tag,
-        created_at: now,
-      });
-      await this.audit.append(trx, [
-        { actor, action: 'signing-key.stored', subject: `signing-key:${k.id}`, enterpriseId, at: now, detail: { certificateId: cert.id, fingerprint: cert.fingerprint, serial: cert.serial_hex, algorithm } },
-      ]);
-      return { ...k, serial_hex: cert.serial_hex, fingerprint: cert.fingerprint };
-    }));
-    return keyView(row);
-  }
-
-  async keys(caller: Caller): Promise<SigningKeyView[]> {
-    requireRead(caller);
-    return (await this.repo.keys(this.repo.db, caller.readable === 'all' ? null : [caller.id])).map(keyView);
-  }
-
-  /** Disables a signing key (and erases it): the caller's own, or any for the operator. */
-  async disableKey(caller: Caller, id: number): Promise<SigningKeyView> {
-    requireWrite(caller, 'manage');
-    const operator = caller.roles.includes('operator');
-    return this.repo.transaction(async (trx) => {
-      const k = await this.repo.key(trx, id);
-      if (!k || (k.enterprise_id !== caller.id && !operator)) throw new AppError('NOT_FOUND', `No signing key ${id} of yours.`, [{ path: 'id', rule: 'exists', expected: 'a signing key you may disable', actual: String(id) }]);
-      if (k.disabled_at !== null) throw new AppError('CONFLICT', `Signing key ${id} was already disabled on ${iso(k.disabled_at)}.`, [{ path: 'id', rule: 'enabled', expected: 'an enabled key', actual: `disabled ${iso(k.disabled_at)}` }]);
-      const now = this.now();
-      await this.repo.disableKey(trx, id, now);
-      await this.audit.append(trx, [{ actor: this.actorOf(caller), action: 'signing-key.disabled', subject: `signing-key:${id}`, enterpriseId: k.enterprise_id, at: now, detail: { certificateId: k.certificate_id } }]);
-      const cert = await this.repo.certificate(trx, k.certificate_id);
-      return keyView({ ...k, disabled_at: now, serial_hex: cert?.serial_hex ?? '', fingerprint: cert?.fingerprint ?? '' });
-    });
-  }
-
-  /**
-   * Signs an unsigned CEB message of the caller with its key held by the platform (on the CPU
-   * pool); records the use (count, time, audit entry with the digest of the signed bytes).
-   */
-  async sign(caller: Caller, body: Buffer): Promise<Signed & { certificate: { serialHex: string; fingerprint: string }; algorithm: string }> {
-    requireWrite(caller, 'declare');
-    const kek = this.requireKek();
-    const now = this.now();
-    const usable = (await this.repo.usableKeys(this.repo.db, caller.id)).find(({ certificate: c }) => now >= c.not_before && now <= c.not_after);
-    if (!usable) {
-      throw new AppError('NOT_FOUND', `The platform holds no signing key of ${caller.code} in force: upload one (POST /api/v1/signing-keys).`, [
-        { path: 'signing-key', rule: 'exists', expected: 'an enabled signing key with a registered, valid certificate', actual: 'none' },
-      ]);
-    }
-    const { key, certificate } = usable;
-    const pem = unseal(kek, { ciphertext: key.key_ciphertext, iv: key.key_iv, tag: key.key_tag }, caller.id, certificate.fingerprint);
-    if (pem === null) {
-      throw new AppError('UNAVAILABLE', `Signing key ${key.id} cannot be decrypted with the configured key-encryption key (SILKGATE_KEY_ENCRYPTION_KEY changed?): upload the key again.`);
-    }
-    const req: SignRequest = {
-      sender: { code: caller.code, dxpId: caller.dxpId },
-      body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
-      key: { algorithm: key.algorithm as SigningKey['algorithm'], privateKeyPem: pem, certificateDer: new Uint8Array(certificate.der) },
-    };
-    const signed = await this.cpu.run<Signed>('signMessage', req);
-    await this.repo.transaction(async (trx) => {
-      const at = this.now();
-      await this.repo.noteUse(trx, key.id, at);
-      await this.audit.append(trx, [
-        {
-          actor: this.actorOf(caller),
-          action: 'signature.used',
-          subject: `signing-key:${key.id}`,
-          enterpriseId: caller.id,
-          at,
-          detail: { messageType: signed.messageType, guid: signed.guid, sha256: signed.sha256, certificateSerial: certificate.serial_hex, algorithm: key.algorithm },
-        },
-      ]);
-    });
-    return { ...signed, certificate: { serialHex: certificate.serial_hex, fingerprint: certificate.fingerprint }, algorithm: key.algorithm };
-  }
-
-  /**
-   * Registers `der` (purpose signing) for `enterpriseId` and stores its key, unless done already:
-   * the demo zone's keys. Actor `system`.
-   */
-  async ensureKey(enterpriseId: number, key: SigningKey): Promise<'stored' | 'registered' | 'present'> {
-    const fp = readCertificate(key.certificateDer).info.fingerprintSha256;
-    const cert = await this.repo.certificateByFingerprint(this.repo.db, fp);
-    if (cert && cert.revoked_at !== null) return 'present';
-    if (!this.kek.ok) {
-      if (cert) return 'present';
-      const owner = await this.owner(enterpriseId);
-      await this.repo.transaction((trx) => this.insertCertificate(trx, owner, key.certificateDer, 'signing', 'system'));
-      return 'registered';
-    }
-    if (cert && (await this.repo.enabledKeyOf(this.repo.db, cert.id))) return 'present';
-    const certificatePem = new X509Certificate(key.certificateDer).toString();
-    await this.storeKeyFor(enterpriseId, { privateKeyPem: key.privateKeyPem, certificatePem }, 'system');
-    return 'stored';
-  }
-
-  // -------------------------------------------------------------------------------------------
-
-  /** Looked up before a transaction opens: on SQLite a query outside the open transaction would wait for it. */
-  private async owner(enterpriseId: number): Promise<Owner> {
-    const e = await this.enterprises.byId(enterpriseId);
-    if (!e) throw new AppError('NOT_FOUND', `No enterprise ${enterpriseId}.`);
-    return e;
-  }
-
-  private requireKek(): Buffer {
-    if (!this.kek.ok) throw new AppError('UNAVAILABLE', this.kek.reason);
-    return this.kek.key;
-  }
-
-  private actorOf(c: Caller): string {
-    return c.accountId !== undefined ? `account:${c.accountId}@${c.code}` : `enterprise:${c.code}`;
-  }
-
-  private async codes(ids: number[]): Promise<Map<number, string>> {
-    const out = new Map<number, string>();
-    for (const id of new Set(ids)) {
-      const e = await this.enterprises.byId(id);
-      if (e) out.set(id, e.code);
-    }
-    return out;
-  }
-
-  private view(r: CertificateRow, enterpriseCode?: string): CertificateView {
-    const now = this.now();
-    const status: CertificateView['status'] = r.revoked_at !== null ? 'revoked' : now > r.not_after ? 'expired' : now < r.not_before ? 'not-yet-valid' : 'valid';
-    return {
-      id: r.id,
-      enterpriseId: r.enterprise_id,
-      ...(enterpriseCode ? { enterpriseCode } : {}),
-      purpose: r.purpose,
-      fingerprint: r.fingerprint,
-      serialHex: r.serial_hex,
-      subject: r.subject,
-      issuer: r.issuer,
-      algorithm: r.algorithm,
-      notBefore: iso(r.not_before)!,
-      notAfter: iso(r.not_after)!,
-      registeredAt: iso(r.registered_at)!,
-      revokedAt: iso(r.revoked_at),
-      status,
-    };
-  }
-}
-
-function keyView(k: SigningKeyRow & { serial_hex: string; fingerprint: string }): SigningKeyView {
-  return {
-    id: k.id,
-    enterpriseId: k.enterprise_id,
-    certificateId: k.certificate_id,
-    certificateSerial: k.serial_hex,
-    certificateFingerprint: k.fingerprint,
-    algorithm: k.algorithm,
-    uses: k.uses,
-    lastUsedAt: iso(k.last_used_at),
-    createdAt: iso(k.created_at)!,
-    disabledAt: iso(k.disabled_at),
-  };
-}
-
-/** Two registrations of one certificate at once: the unique index decides, the loser gets 409. */
-async function duplicateIsConflict<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    const code = (err as { code?: string } | null)?.code;
-    if (code === '23505' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT_UNIQUE'))) {
-      throw new AppError('CONFLICT', 'This certificate is already registered.', [{ path: 'certificate', rule: 'unique', expected: 'a certificate not registered yet', actual: 'registered meanwhile' }]);
-    }
-    throw err;
-  }
-}
-
-function bad(message: string, issues: Issue[]): AppError {
-  return new AppError('INVALID_REQUEST', message, issues);
-}
-
-/** A certificate sent as PEM (one) or DER. */
-function certificateBytes(body: Buffer): Buffer {
-  const text = body.toString('latin1');
-  if (text.includes('-----BEGIN')) {
-    let certs: Buffer[];
-    try {
-      certs = pemCertificates(text, 'body');
-    } catch (e) {
-      throw bad('The body is not a PEM certificate.', [{ path: 'certificate', rule: 'x509', expected: 'one X.509 certificate, PEM or DER', actual: (e as Error).message }]);
-    }
-    if (certs.length !== 1) throw bad('Send one certificate per request.', [{ path: 'certificate', rule: 'one', expected: 'one certificate', actual: `${certs.length} certificates` }]);
-    return certs[0];
-  }
-  return body;
-}
-
-function keyAlgorithm(p: ParsedCertificate): string {
-  if (p.sm2PublicKey) return 'sm2';
-  return p.x509?.publicKey.asymmetricKeyType ?? 'unknown';
-}
-
-/** Signs and verifies a tiny document: null when key and certificate belong together, else why not. */
-function probeSignature(key: SigningKey): string | null {
-  try {
-    const signed = signCeb('<ceb:Probe xmlns:ceb="http://www.chinaport.gov.cn/ceb">silkgate key probe</ceb:Probe>', key);
-    const v = verifyCeb(signed);
-    return v.ok ? null : (v.reason ?? 'the probe signature does not verify');
-  } catch (e) {
-    return (e as Error).message.replace(/^signCeb: /, '');
+  ensureKey(enterpriseId: number, key: SigningKey): Promise<'stored' | 'registered' | 'present'> {
+    return this.signing.ensureKey(enterpriseId, key);
   }
 }
