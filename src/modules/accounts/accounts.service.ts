@@ -13,15 +13,14 @@
  * username costs the same argon2 work as a wrong password and gets the same 401.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { isOperator, isRegulator, requireScope, SCOPES, type Caller, type Scope } from '../../platform/access.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { AuditEntry, AuditLog } from '../audit/index.ts';
 import type { AccountRow, AccountsRepository, SessionLookup } from './accounts.repository.ts';
-import { dummyHash, hashPassword, needsRehash, passwordIssues, randomPassword, verifyPassword } from './password.ts';
+import { addDemoAccounts } from './demo.ts';
+import { dummyHash, hashPassword, needsRehash, passwordIssues, verifyPassword } from './password.ts';
 
 export interface AccountsSettings {
   /** A session unused this long ends (default 30 min). */
@@ -427,41 +426,8 @@ export class AccountsService {
 
   // --- demo zone --------------------------------------------------------------------------------
 
-  /**
-   * One console account per enterprise of a freshly written demo-credentials.json (username
-   * demo-<role>, a random password), added to each entry of the file. The hashes are made
-   * in parallel on libuv's threads.
-   */
-  async ensureDemoAccounts(file: string): Promise<number> {
-    const creds = JSON.parse(fs.readFileSync(file, 'utf8')) as Array<{ role: string; code: string; username?: string; password?: string }>;
-    const todo: Array<{ entry: (typeof creds)[number]; enterpriseId: number; username: string; password: string }> = [];
-    const names = new Set<string>();
-    for (const entry of creds) {
-      if (entry.username) continue;
-      const e = await this.enterprises.byCode(entry.code);
-      if (!e) continue;
-      let username = `demo-${entry.role}`.toLowerCase();
-      if (names.has(username)) username = `demo-${entry.code}`.toLowerCase();
-      names.add(username);
-      todo.push({ entry, enterpriseId: e.id, username, password: randomPassword() });
-    }
-    const taken = await this.repo.usernamesTaken(this.db, todo.map((t) => t.username));
-    const fresh = todo.filter((t) => !taken.has(t.username));
-    if (!fresh.length) return 0;
-    const hashes = await Promise.all(fresh.map((t) => hashPassword(t.password)));
-    await this.db.transaction().execute(async (trx) => {
-      const now = Date.now();
-      const entries: AuditEntry[] = [];
-      for (const [i, t] of fresh.entries()) {
-        const r = await this.repo.create(trx, { enterpriseId: t.enterpriseId, username: t.username, displayName: `Demo ${t.entry.role}`, passwordHash: hashes[i] }, now);
-        entries.push({ actor: 'system', action: 'account.created', subject: `account:${t.username}`, enterpriseId: t.enterpriseId, detail: { accountId: r.id, enterprise: t.entry.code, demo: true } });
-      }
-      await this.audit.append(trx, entries);
-    });
-    for (const t of fresh) Object.assign(t.entry, { username: t.username, password: t.password });
-    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-    fs.writeFileSync(tmp, JSON.stringify(creds, null, 2) + '\n', { mode: 0o600 });
-    fs.renameSync(tmp, file);
-    return fresh.length;
+  /** Console accounts for a freshly created demo zone (see demo.ts). */
+  ensureDemoAccounts(file: string): Promise<number> {
+    return addDemoAccounts({ db: this.db, repo: this.repo, audit: this.audit, enterprises: this.enterprises }, file);
   }
 }
