@@ -6,7 +6,7 @@ export type { Issue, CebNode, CebValue, ParsedDocument, ParseOutcome, ParseLimit
 export { buildDocument, nodeFromJson, escapeText, escapeAttr } from './build.ts';
 export { buildDxpMsg, openEnvelope, isEnvelope, CUSTOMS_IMPORT_DXP_ID, CUSTOMS_EXPORT_DXP_ID } from './dxp.ts';
 export type { Envelope } from './dxp.ts';
-export { records, headOf, str, baseTransfer, declarationKey, receiptKeys, declarationTypeOf, recordElementName } from './records.ts';
+export { records, headOf, str, baseTransfer, declarationKey, exportOrderKey, receiptKeys, declarationTypeOf, recordElementName } from './records.ts';
 export type { CebRecord } from './records.ts';
 export { NS } from './namespaces.ts';
 export { notation, checkValue } from './values.ts';

@@ -58,6 +58,10 @@ export function baseTransfer(body: CebNode): { copCode: string; copName: string;
  * Correlation keys (spec §2.8): a declaration record and every receipt that answers it
  * compute the same key. 312 → (ebpCode, orderNo); 412 → (payCode, payTransactionId);
  * 512/514 → (logisticsCode, logisticsNo); 622 → (ebcCode, copNo); 624/626 → invtNo; 712 → (operatorCode, copNo).
+ * Export: 304 → (ebpCode, ebcCode, orderNo); 404 → (ebcCode, orderNo); 506 → (logisticsCode, logisticsNo);
+ * 508 → (operatorCode, copNo); 510 → (logisticsCode, copNo); 604 → (ebcCode, copNo); 606 → invtNo;
+ * 608 → (agentCode, copNo); 702 → (ebcCode, copNo); 214 → (agentCode, coElNo); 216 → (operatorCode, logisticsNo).
+ * CEB792 answers a 701 by the sumNo its 702 assigned (see receipts/correlate.ts).
  */
 export function declarationKey(messageType: string, head: CebNode): string {
   const f = (k: string) => str(head[k]);
@@ -79,9 +83,37 @@ export function declarationKey(messageType: string, head: CebNode): string {
       return `refund|${f('invtNo')}`;
     case 'CEB711Message':
       return `delivery|${f('operatorCode')}|${f('copNo')}`;
+    // Export: a 9810 booking may name no platform (ebpCode 无), so orders are scoped by the e-commerce enterprise too.
+    case 'CEB303Message':
+      return exportOrderKey(head);
+    case 'CEB403Message':
+      return `collection|${f('ebcCode')}|${f('orderNo')}`;
+    case 'CEB505Message':
+      return `export-logistics|${f('logisticsCode')}|${f('logisticsNo')}`;
+    case 'CEB507Message':
+      return `arrival|${f('operatorCode')}|${f('copNo')}`;
+    case 'CEB509Message':
+      return `departure|${f('logisticsCode')}|${f('copNo')}`;
+    case 'CEB603Message':
+      return `export-inventory|${f('ebcCode')}|${f('copNo')}`;
+    case 'CEB605Message':
+      return `export-cancel|${f('invtNo')}`;
+    case 'CEB607Message':
+      return `waybill-list|${f('agentCode')}|${f('copNo')}`;
+    case 'CEB701Message':
+      return `summary|${f('ebcCode')}|${f('copNo')}`;
+    case 'CEB213Message':
+      return `export-refund|${f('agentCode')}|${f('coElNo')}`;
+    case 'CEB215Message':
+      return `refund-detail|${f('operatorCode')}|${f('logisticsNo')}`;
     default:
       return `${messageType}|${f('guid')}`;
   }
+}
+
+/** An export order (CEB303) and its receipt and the documents that belong to it (collection, inventory). */
+export function exportOrderKey(node: CebNode): string {
+  return `export-order|${str(node.ebpCode)}|${str(node.ebcCode)}|${str(node.orderNo)}`;
 }
 
 /** Keys to try, best first, for a receipt record (…Return node). */
@@ -104,6 +136,28 @@ export function receiptKeys(messageType: string, ret: CebNode): string[] {
       return [`refund|${f('invtNo')}`];
     case 'CEB712Message':
       return [`delivery|${f('operatorCode')}|${f('copNo')}`];
+    case 'CEB304Message':
+      return [exportOrderKey(ret)];
+    case 'CEB404Message':
+      return [`collection|${f('ebcCode')}|${f('orderNo')}`];
+    case 'CEB506Message':
+      return [`export-logistics|${f('logisticsCode')}|${f('logisticsNo')}`];
+    case 'CEB508Message':
+      return [`arrival|${f('operatorCode')}|${f('copNo')}`];
+    case 'CEB510Message':
+      return [`departure|${f('logisticsCode')}|${f('copNo')}`];
+    case 'CEB604Message':
+      return [`export-inventory|${f('ebcCode')}|${f('copNo')}`];
+    case 'CEB606Message':
+      return [`export-cancel|${f('invtNo')}`];
+    case 'CEB608Message':
+      return [`waybill-list|${f('agentCode')}|${f('copNo')}`];
+    case 'CEB702Message':
+      return [`summary|${f('ebcCode')}|${f('copNo')}`];
+    case 'CEB214Message':
+      return [`export-refund|${f('agentCode')}|${f('coElNo')}`];
+    case 'CEB216Message':
+      return [`refund-detail|${f('operatorCode')}|${f('logisticsNo')}`];
     default:
       return [];
   }

@@ -7,7 +7,7 @@ import { DEMO_PARTIES, makeFlow, wrapMessage, type Parties, type Party } from '.
 import { cancelMessage } from '../../demo/aftersales.ts';
 import { arrivalList } from '../../demo/arrival.ts';
 import { SEND_POLICY, authorizeDeclaration, recordFieldPath, requireSendingRole } from './authorize.ts';
-import { IMPORT_DECLARATIONS, readMessage } from './ingest.ts';
+import { EXPORT_DECLARATIONS, IMPORT_DECLARATIONS, readMessage } from './ingest.ts';
 
 const caller = (p: Party, roles: Role[], id = 10): Caller => fullCaller({ id, code: p.code, name: p.name, dxpId: p.dxpId, roles });
 const OTHER_EBC: Party = { code: '3301966B09', name: '宁波另一家电商有限公司', dxpId: 'DXPENT0000019002' };
@@ -51,12 +51,12 @@ describe('SEND_POLICY', () => {
       expect(Object.hasOwn(MESSAGES, type), type).toBe(true);
       expect(policy.roles.length, type).toBeGreaterThan(0);
       for (const r of policy.roles) expect(ROLES, type).toContain(r);
-      for (const f of [policy.declarant, policy.principal]) if (f) expect(fieldsOf(type), `${type}.${f}`).toContain(f);
+      for (const f of [...[policy.declarant ?? []].flat(), policy.principal]) if (f) expect(fieldsOf(type), `${type}.${f}`).toContain(f);
     }
   });
 
   it('has a sender for every declaration ingest accepts, and none for receipts', () => {
-    for (const type of IMPORT_DECLARATIONS) expect(SEND_POLICY[type], type).toBeDefined();
+    for (const type of [...IMPORT_DECLARATIONS, ...EXPORT_DECLARATIONS]) expect(SEND_POLICY[type], type).toBeDefined();
     for (const type of Object.keys(MESSAGES)) {
       const code = Number(/^CEB(\d+)Message$/.exec(type)?.[1] ?? NaN);
       if (code % 2 === 0 || code === 792 || code === 816 || code === 818 || code === 900) expect(Object.hasOwn(SEND_POLICY, type), type).toBe(false);

@@ -18,8 +18,8 @@ import { AppError } from '../../platform/errors.ts';
 export interface SendPolicy {
   /** Roles whose enterprises may send the message type. */
   roles: readonly Role[];
-  /** Field naming the enterprise that declares the record: it must be the sender. */
-  declarant?: string;
+  /** Field naming the enterprise that declares the record: it must be the sender. A list: the sender must be named by one of them. */
+  declarant?: string | readonly string[];
   /** Field naming the enterprise the declarant acts for: the sender itself, or one that delegated this message type to the sender. */
   principal?: string;
 }
@@ -35,8 +35,9 @@ export const SEND_POLICY: Readonly<Record<string, SendPolicy>> = {
   CEB623Message: { roles: ['agent', 'ebc'], declarant: 'agentCode', principal: 'ebcCode' },
   CEB625Message: { roles: ['agent', 'ebc'], declarant: 'agentCode', principal: 'ebcCode' },
   CEB711Message: { roles: ['warehouse'], declarant: 'operatorCode' },
-  // Export (出口统一版): applied once ingest accepts export declarations.
-  CEB303Message: { roles: ['ebp'], declarant: 'ebpCode' },
+  // Export (出口统一版). An order comes from the platform; a B2B order or an overseas-warehouse
+  // booking (订仓单, whose ebpCode names the warehouse or 无) from the exporting enterprise itself.
+  CEB303Message: { roles: ['ebp', 'ebc'], declarant: ['ebpCode', 'ebcCode'] },
   // 收款单: the XSD names the payment company; in practice the e-commerce enterprise or its agent sends it.
   CEB403Message: { roles: ['ebc', 'agent', 'payment'], principal: 'ebcCode' },
   CEB505Message: { roles: ['logistics'], declarant: 'logisticsCode' },
@@ -58,12 +59,17 @@ export type Delegated = (agentId: number, principalCode: string, messageType: st
 export function partiesOf(messageType: string, head: CebNode): Record<string, string> {
   const policy = Object.hasOwn(SEND_POLICY, messageType) ? SEND_POLICY[messageType] : undefined;
   const out: Record<string, string> = {};
-  for (const field of [policy?.declarant, policy?.principal]) {
+  for (const field of [...declarantFields(policy), policy?.principal]) {
     if (!field) continue;
     const v = head[field];
     out[field] = typeof v === 'string' ? v.trim() : '';
   }
   return out;
+}
+
+function declarantFields(policy: SendPolicy | undefined): readonly string[] {
+  const d = policy?.declarant;
+  return d === undefined ? [] : typeof d === 'string' ? [d] : d;
 }
 
 const roleList = (roles: readonly string[]) => roles.join(', ') || 'none';
@@ -136,8 +142,9 @@ export async function authorizeDeclaration(caller: Caller, msg: Declared, delega
   const principals = new Map<string, number[]>();
   for (const r of msg.records) {
     const codes = r.parties ?? {};
-    if (policy.declarant && codes[policy.declarant] !== caller.code) {
-      parties.push({ path: recordFieldPath(msg.messageType, r.seq, policy.declarant), rule: 'party', expected: caller.code, actual: codes[policy.declarant] ?? '' });
+    const fields = declarantFields(policy);
+    if (fields.length && !fields.some((f) => codes[f] === caller.code)) {
+      parties.push({ path: recordFieldPath(msg.messageType, r.seq, fields[0]), rule: 'party', expected: `${caller.code}${fields.length > 1 ? ` in ${fields.join(' or ')}` : ''}`, actual: fields.map((f) => codes[f] ?? '').join(' / ') });
     }
     if (policy.principal) {
       const code = codes[policy.principal] ?? '';
@@ -147,7 +154,7 @@ export async function authorizeDeclaration(caller: Caller, msg: Declared, delega
   if (parties.length) {
     throw new AppError(
       'SENDER_MISMATCH',
-      `${caller.code} may send a ${msg.messageType} record only as its ${policy.declarant}: ${parties.length} record${parties.length === 1 ? ' names' : 's name'} another enterprise; nothing was stored.`,
+      `${caller.code} may send a ${msg.messageType} record only as its ${declarantFields(policy).join(' or ')}: ${parties.length} record${parties.length === 1 ? ' names' : 's name'} another enterprise; nothing was stored.`,
       parties,
     );
   }

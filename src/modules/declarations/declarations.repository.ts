@@ -373,10 +373,14 @@ export class DeclarationsRepository {
       .execute();
   }
 
-  async byInvtNos(trx: Kysely<Database>, invtNos: string[]): Promise<DeclarationRef[]> {
+  async byNumbers(trx: Kysely<Database>, numbers: Array<{ type: string; number: string }>): Promise<DeclarationRef[]> {
+    const byType = new Map<string, Set<string>>();
+    for (const n of numbers) (byType.get(n.type) ?? byType.set(n.type, new Set()).get(n.type)!).add(n.number);
     const out: DeclarationRef[] = [];
-    for (const part of chunks([...new Set(invtNos)])) {
-      out.push(...(await trx.selectFrom('declarations').select(REF_COLUMNS).where('invt_no', 'in', part).where('message_type', '=', 'CEB621Message').execute()));
+    for (const [type, set] of byType) {
+      for (const part of chunks([...set])) {
+        out.push(...(await trx.selectFrom('declarations').select(REF_COLUMNS).where('invt_no', 'in', part).where('message_type', '=', type).execute()));
+      }
     }
     return out;
   }

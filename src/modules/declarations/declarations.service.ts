@@ -4,7 +4,7 @@ import { GroupCommit } from '../../platform/group-commit.ts';
 import { retryConflicts } from '../../platform/retry.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { BatchOutcome, DeclarationRef, DeclarationsRepository, IngestHooks, MessageBytes, NewMessage, StoredMessage } from './declarations.repository.ts';
-import { buildDxpMsg, CUSTOMS_IMPORT_DXP_ID } from '../../ceb/index.ts';
+import { buildDxpMsg, CUSTOMS_EXPORT_DXP_ID, CUSTOMS_IMPORT_DXP_ID, MESSAGES } from '../../ceb/index.ts';
 import type { Sender } from './ingest.ts';
 import type { Cpu } from '../../platform/cpu-pool.ts';
 import { advance, statusFromReturn, type RecordStatus } from './status.ts';
@@ -43,10 +43,19 @@ export interface IngestAccess {
 
 /**
  * Message types whose principal (the e-commerce enterprise, ebcCode) reads what is declared in
- * its name: the inventory, its cancel and its return, with their receipts. Other messages are
+ * its name: inventories, cancels, returns, collections and summary requests, with their receipts. Other messages are
  * read by their sender only.
  */
-const PRINCIPAL_READS: ReadonlySet<string> = new Set(['CEB621Message', 'CEB623Message', 'CEB625Message']);
+const PRINCIPAL_READS: ReadonlySet<string> = new Set([
+  'CEB621Message',
+  'CEB623Message',
+  'CEB625Message',
+  'CEB403Message',
+  'CEB603Message',
+  'CEB605Message',
+  'CEB701Message',
+  'CEB213Message',
+]);
 
 
 export class DeclarationsService {
@@ -170,7 +179,8 @@ export class DeclarationsService {
     return buildDxpMsg({
       copMsgId: m.copMsgId,
       senderId: m.senderDxpId,
-      receiverId: CUSTOMS_IMPORT_DXP_ID,
+      // Import and export declarations go to two systems of customs.
+      receiverId: Object.hasOwn(MESSAGES, m.messageType) && MESSAGES[m.messageType].family === 'export' ? CUSTOMS_EXPORT_DXP_ID : CUSTOMS_IMPORT_DXP_ID,
       msgType: m.messageType,
       data: m.ceb ?? m.body,
       createdAt: new Date(m.receivedAt),
@@ -198,8 +208,9 @@ export class DeclarationsService {
     return this.repo.byCorrKeys(trx, keys);
   }
 
-  findInventories(trx: Kysely<Database>, invtNos: string[]) {
-    return this.repo.byInvtNos(trx, invtNos);
+  /** Declarations by the number customs assigned them (invtNo of an inventory, sumNo of a summary request). */
+  findByNumbers(trx: Kysely<Database>, numbers: Array<{ type: string; number: string }>) {
+    return this.repo.byNumbers(trx, numbers);
   }
 
   /** Records of one message type by key, newest first (matching and conflict checks). */

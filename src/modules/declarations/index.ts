@@ -11,7 +11,7 @@ export { DeclarationsService } from './declarations.service.ts';
 export type { IngestAccess, IngestResult, ReceiptUpdate, StatusChange } from './declarations.service.ts';
 export { SEND_POLICY, authorizeDeclaration, requireDeclarer, requireSendingRole, sendingRoles, type SendPolicy, type Delegated } from './authorize.ts';
 export type { DeclarationRef, DocumentRow, IngestHooks, NewMessage, StoredForRouting, StoredMessage } from './declarations.repository.ts';
-export { IMPORT_DECLARATIONS, readMessageTask } from './ingest.ts';
+export { IMPORT_DECLARATIONS, EXPORT_DECLARATIONS, readMessageTask } from './ingest.ts';
 export type { Sender } from './ingest.ts';
 export type { RecordStatus } from './status.ts';
 export { statusFromReturn, advance } from './status.ts';

@@ -9,6 +9,7 @@ import {
   baseTransfer,
   buildDocument,
   declarationKey,
+  exportOrderKey,
   isEnvelope,
   nodeFromJson,
   openEnvelope,
@@ -38,19 +39,33 @@ export const IMPORT_DECLARATIONS = new Set([
   'CEB711Message',
 ]);
 
+/** Declarations an enterprise may send on the export side (出口统一版). */
+export const EXPORT_DECLARATIONS = new Set([
+  'CEB303Message',
+  'CEB403Message',
+  'CEB505Message',
+  'CEB507Message',
+  'CEB509Message',
+  'CEB603Message',
+  'CEB605Message',
+  'CEB607Message',
+  'CEB701Message',
+  'CEB213Message',
+  'CEB215Message',
+]);
+
+const declarable = (root: string) => IMPORT_DECLARATIONS.has(root) || EXPORT_DECLARATIONS.has(root);
+const DECLARABLE_LIST = `a declaration (import ${[...IMPORT_DECLARATIONS].map((t) => t.slice(3, 6)).join('/')}, export ${[...EXPORT_DECLARATIONS].map((t) => t.slice(3, 6)).join('/')}: CEBnnnMessage)`;
+
 export interface Sender {
   id: number;
   code: string;
   dxpId: string;
 }
 
-const acceptOuter = (def: MessageDef): string | null =>
-  def.root === 'DxpMsg' || IMPORT_DECLARATIONS.has(def.root)
-    ? null
-    : `an import declaration (${[...IMPORT_DECLARATIONS].join(', ')}) or a DxpMsg envelope${def.family === 'export' ? '; export messages are not accepted yet' : ''}`;
+const acceptOuter = (def: MessageDef): string | null => (def.root === 'DxpMsg' || declarable(def.root) ? null : `${DECLARABLE_LIST} or a DxpMsg envelope`);
 
-const acceptInner = (def: MessageDef): string | null =>
-  IMPORT_DECLARATIONS.has(def.root) ? null : `an import declaration (${[...IMPORT_DECLARATIONS].join(', ')})`;
+const acceptInner = (def: MessageDef): string | null => (declarable(def.root) ? null : DECLARABLE_LIST);
 
 function invalid(issues: Issue[], message?: string): AppError {
   return new AppError('INVALID_MESSAGE', message, issues);
@@ -122,10 +137,11 @@ export function readMessage(sender: Sender, body: Buffer, format: 'xml' | 'json'
   };
 }
 
-/** The order a payment or an inventory belongs to: the key 三单比对 finds documents by. */
+/** The order a payment, collection or inventory belongs to: the key 三单比对 finds documents by. */
 function orderRef(messageType: string, head: CebNode): string | null {
-  if (messageType !== 'CEB411Message' && messageType !== 'CEB621Message') return null;
-  return `order|${str(head.ebpCode)}|${str(head.orderNo)}`;
+  if (messageType === 'CEB411Message' || messageType === 'CEB621Message') return `order|${str(head.ebpCode)}|${str(head.orderNo)}`;
+  if (messageType === 'CEB403Message' || messageType === 'CEB603Message') return exportOrderKey(head);
+  return null;
 }
 
 /** JSON form: `{ "CEB311Message": { "guid": …, "version": …, "Order": [ … ], "BaseTransfer": { … } } }`. */
@@ -139,8 +155,8 @@ function fromJson(body: Buffer): { bytes: Buffer; doc: ParsedDocument } {
   }
   const root = Object.keys(json)[0];
   const def = Object.hasOwn(MESSAGES, root) ? MESSAGES[root] : undefined;
-  if (!def || !IMPORT_DECLARATIONS.has(root)) {
-    throw invalid([{ path: root, rule: 'message-type', expected: `an import declaration (${[...IMPORT_DECLARATIONS].join(', ')})`, actual: root }]);
+  if (!def || !declarable(root)) {
+    throw invalid([{ path: root, rule: 'message-type', expected: DECLARABLE_LIST, actual: root }]);
   }
   const node = nodeFromJson(def, (json as Record<string, unknown>)[root]);
   if (!node.ok) throw invalid(node.issues);

@@ -7,12 +7,17 @@ import { headOf, receiptKeys, records, str, declarationTypeOf, type CebNode, typ
 
 export interface ReceiptItem {
   messageType: string;
-  /** How to find the declaration: correlation keys of a declaration type, or invtNo (CEB816/818), or CopMsgId (CEB900). */
-  lookup: { kind: 'keys'; keys: string[]; types: string[] } | { kind: 'invtNo'; invtNo: string } | { kind: 'copMsgId'; copMsgId: string };
+  /**
+   * How to find the declaration: correlation keys of a declaration type; or the number customs
+   * assigned to it (invtNo of a CEB621 for CEB816/818, sumNo of a CEB701 for CEB792); or the
+   * CopMsgId of the envelope (CEB900).
+   */
+  lookup: { kind: 'keys'; keys: string[]; types: string[] } | { kind: 'number'; type: string; number: string } | { kind: 'copMsgId'; copMsgId: string };
   returnStatus: string;
   returnInfo: string;
   returnTime: string;
   preNo?: string;
+  /** The number customs assigned to the declaration (invtNo; the sumNo of a summary request), kept on its record. */
   invtNo?: string;
   /** Whether the receipt moves the declaration's lifecycle (tax bills do not). */
   drivesStatus: boolean;
@@ -44,7 +49,7 @@ export function receiptItems(doc: ParsedDocument): ReceiptItem[] {
         : `电子税单 ${str(h.taxNo)} 状态 ${str(h.status)}`;
       return {
         messageType: type,
-        lookup: { kind: 'invtNo' as const, invtNo: str(h.invtNo) },
+        lookup: { kind: 'number' as const, type: 'CEB621Message', number: str(h.invtNo) },
         returnStatus: str(h.status),
         returnInfo: info,
         returnTime: str(h.returnTime),
@@ -53,6 +58,21 @@ export function receiptItems(doc: ParsedDocument): ReceiptItem[] {
         digest: digest(r.node),
       };
     });
+  }
+  if (type === 'CEB792Message') {
+    // The summary result names the request by the sumNo its CEB702 assigned; it moves no lifecycle.
+    const r = doc.body.SummaryResult as CebNode;
+    const h = r.SummaryResultHead as CebNode;
+    return [{
+      messageType: type,
+      lookup: { kind: 'number', type: 'CEB701Message', number: str(h.sumNo) },
+      returnStatus: str(h.decState),
+      returnInfo: `汇总结果: 汇总统一编号 ${str(h.declSeqNo)}${str(h.entryId) ? `, 报关单号 ${str(h.entryId)}` : ''}`,
+      returnTime: str(h.opDate),
+      drivesStatus: false,
+      node: r,
+      digest: digest(r),
+    }];
   }
   const declType = declarationTypeOf(type);
   if (!declType) return [];
@@ -63,7 +83,8 @@ export function receiptItems(doc: ParsedDocument): ReceiptItem[] {
     returnInfo: str(r.node.returnInfo),
     returnTime: str(r.node.returnTime),
     preNo: str(r.node.preNo) || undefined,
-    invtNo: str(r.node.invtNo) || undefined,
+    // A CEB702 names the sumNo customs gave the summary request; the CEB792 finds the request by it.
+    invtNo: (type === 'CEB702Message' ? str(r.node.sumNo) : str(r.node.invtNo)) || undefined,
     drivesStatus: true,
     node: r.node,
     digest: digest(r.node),

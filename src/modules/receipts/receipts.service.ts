@@ -99,9 +99,12 @@ export class ReceiptsService {
       const k = `${d.message_type}|${d.corr_key}`;
       if ((keyed.get(k)?.id ?? 0) < d.id) keyed.set(k, d);
     }
+    // Declarations by the number customs assigned them, keyed `type|number`.
     const byInvt = new Map<string, DeclarationRef>();
-    for (const d of await this.declarations.findInventories(trx, items.flatMap(({ item }) => (item.lookup.kind === 'invtNo' && item.lookup.invtNo ? [item.lookup.invtNo] : [])))) {
-      if ((byInvt.get(d.invt_no!)?.id ?? 0) < d.id) byInvt.set(d.invt_no!, d);
+    const numbers = items.flatMap(({ item }) => (item.lookup.kind === 'number' && item.lookup.number ? [item.lookup] : []));
+    for (const d of await this.declarations.findByNumbers(trx, numbers.map((n) => ({ type: n.type, number: n.number })))) {
+      const k = `${d.message_type}|${d.invt_no}`;
+      if ((byInvt.get(k)?.id ?? 0) < d.id) byInvt.set(k, d);
     }
 
     const out = jobs.map((job) => ({ messageType: job.messageType, stored: 0, duplicates: 0, uncorrelated: 0 }));
@@ -116,7 +119,7 @@ export class ReceiptsService {
         seen.add(digest);
         rows.push({ job, target: t, item, digest, enterpriseId: t?.enterprise_id ?? null, messageId: t?.message_id ?? null, declarationId: t?.id ?? null, messageType: item.messageType, returnStatus: item.returnStatus, returnInfo: item.returnInfo, returnTime: item.returnTime, xml: item.xml });
         // The invtNo customs just assigned identifies the inventory for the rest of the batch.
-        if (t && item.invtNo) byInvt.set(item.invtNo, t);
+        if (t && item.invtNo) byInvt.set(`${t.message_type}|${item.invtNo}`, t);
       }
     }
 
@@ -153,8 +156,8 @@ export class ReceiptsService {
         const found = lookup.keys.flatMap((k) => lookup.types.map((t) => keyed.get(`${t}|${k}`))).filter((d): d is DeclarationRef => !!d);
         return found.length ? [found.reduce((a, b) => (b.id > a.id ? b : a))] : [];
       }
-      case 'invtNo': {
-        const d = byInvt.get(item.lookup.invtNo);
+      case 'number': {
+        const d = byInvt.get(`${item.lookup.type}|${item.lookup.number}`);
         return d ? [d] : [];
       }
       case 'copMsgId':

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { baseTransfer, parseDocument, type Issue, type MessageDef } from '../../ceb/index.ts';
 import { signCeb, type SigningKey } from '../../ceb/dsig.ts';
-import { IMPORT_DECLARATIONS } from '../declarations/index.ts';
+import { EXPORT_DECLARATIONS, IMPORT_DECLARATIONS } from '../declarations/index.ts';
 import { AppError } from '../../platform/errors.ts';
 
 export interface SignRequest {
@@ -23,7 +23,9 @@ export interface Signed {
 }
 
 const accept = (def: MessageDef): string | null =>
-  IMPORT_DECLARATIONS.has(def.root) ? null : `an unsigned import declaration (${[...IMPORT_DECLARATIONS].join(', ')}); sign the CEB message, not a DxpMsg`;
+  IMPORT_DECLARATIONS.has(def.root) || EXPORT_DECLARATIONS.has(def.root)
+    ? null
+    : `an unsigned declaration (${[...IMPORT_DECLARATIONS, ...EXPORT_DECLARATIONS].join(', ')}); sign the CEB message, not a DxpMsg`;
 
 const invalid = (issues: Issue[], message?: string) => new AppError('INVALID_MESSAGE', message, issues);
 
