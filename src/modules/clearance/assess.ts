@@ -14,6 +14,8 @@ export type TaxResult = ReturnType<typeof computeRetailImportTax>;
 export type Assessment =
   | { kind: 'waiting' }
   | { kind: 'refused'; declarationId: number; code: string; reasons: string[] }
+  /** An export inventory that matched its documents: nothing to compute or reserve. */
+  | { kind: 'cleared'; declarationId: number }
   | {
       kind: 'matched';
       declarationId: number;

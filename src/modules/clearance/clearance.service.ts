@@ -21,6 +21,7 @@ import type { ClearanceRepository, Wait } from './clearance.repository.ts';
 import { DEFAULT_CONFLICT_SETTINGS, findConflicts, type ConflictSettings } from './conflicts.ts';
 import { TAKEN_IN, assess, type Assessment, type Found } from './assess.ts';
 import type { RuleId } from './rules.ts';
+import { assessExport, collectionKey } from './assess-export.ts';
 
 export interface ClearancePorts {
   rateOf(gcode: string): TaxRate;
@@ -57,7 +58,10 @@ export const DEFAULT_SETTINGS: Omit<ClearanceSettings, 'log'> = { ...DEFAULT_CON
 const s = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 type Refusal = Extract<Assessment, { kind: 'refused' }>;
 const TYPE = { order: 'CEB311Message', payment: 'CEB411Message', waybill: 'CEB511Message' } as const;
-const t2 = (kind: keyof typeof TYPE) => TYPE[kind];
+const EXPORT_TYPE = { order: 'CEB303Message', payment: 'CEB403Message', waybill: 'CEB505Message' } as const;
+/** Export documents' keys all start so (export-order|…, export-logistics|…): one wait table serves both directions. */
+const isExportKey = (k: string) => k.startsWith('export-');
+const HELD: ReadonlySet<string> = new Set(['CEB621Message', 'CEB603Message']);
 
 export class ClearanceService {
   private queue = new Set<number>();
@@ -82,7 +86,7 @@ export class ClearanceService {
   }
 
   holds(item: NewMessage): boolean {
-    return item.messageType === 'CEB621Message';
+    return HELD.has(item.messageType);
   }
 
   /** Held inventories wait for matching; everything else goes to the outbox. */
@@ -92,12 +96,13 @@ export class ClearanceService {
     const waits = stored.filter((x) => x.held).flatMap((x) =>
       x.item.records.map((r) => {
         const head = headOf(JSON.parse(r.fields) as CebNode);
+        const exported = x.item.messageType === 'CEB603Message';
         return {
           declaration_id: x.declarationIds[r.seq],
           message_id: x.message.id,
           order_key: r.refKey!,
-          payment_key: r.refKey!,
-          waybill_key: `logistics|${s(head.logisticsCode)}|${s(head.logisticsNo)}`,
+          payment_key: exported ? collectionKey(head, r.refKey!) : r.refKey!,
+          waybill_key: `${exported ? 'export-logistics' : 'logistics'}|${s(head.logisticsCode)}|${s(head.logisticsNo)}`,
           deadline_at: now + this.settings.deadlineMs,
         };
       }),
@@ -141,7 +146,9 @@ export class ClearanceService {
     const now = this.settings.now();
     for (const c of changes) {
       const d = c.declaration;
-      if (d.message_type === 'CEB621Message') {
+      if (d.message_type === 'CEB603Message' && (c.to === 'released' || c.to === 'closed') && c.from !== 'released' && c.from !== 'closed') {
+        await this.repo.released(trx, [d.id], now);
+      } else if (d.message_type === 'CEB621Message') {
         // 800 and 899 may arrive in one batch: the record moves straight to closed.
         const releasedNow = (c.to === 'released' || c.to === 'closed') && c.from !== 'released' && c.from !== 'closed';
         if (releasedNow) {
@@ -169,9 +176,9 @@ export class ClearanceService {
     const keys = { order: [] as string[], payment: [] as string[], waybill: [] as string[] };
     for (const c of changes) {
       const d = c.declaration;
-      if (d.message_type === 'CEB311Message') keys.order.push(d.corr_key);
-      else if (d.message_type === 'CEB411Message' && d.ref_key) keys.payment.push(d.ref_key);
-      else if (d.message_type === 'CEB511Message') keys.waybill.push(d.corr_key);
+      if (d.message_type === 'CEB311Message' || d.message_type === 'CEB303Message') keys.order.push(d.corr_key);
+      else if ((d.message_type === 'CEB411Message' || d.message_type === 'CEB403Message') && d.ref_key) keys.payment.push(d.ref_key);
+      else if (d.message_type === 'CEB511Message' || d.message_type === 'CEB505Message') keys.waybill.push(d.corr_key);
     }
     if (keys.order.length + keys.payment.length + keys.waybill.length === 0) return;
     void this.repo.waitingOn(keys).then(
@@ -251,10 +258,12 @@ export class ClearanceService {
       const waits = await this.repo.waitingOf(trx, messageIds);
       if (!waits.length) return;
       const now = this.settings.now();
-      const light = await this.documents(trx, waits, (t, c, k) => this.declarations.refs(t, t2(c), k.column, k.keys));
+      const light = await this.documents(trx, waits, (t, type, k) => this.declarations.refs(t, type, k.column, k.keys));
       const ready = new Set<number>();
+      const none = { status: 'customs-accepted' };
       for (const w of waits) {
-        const d = [light.orders.get(w.order_key), light.payments.get(w.payment_key), light.waybills.get(w.waybill_key)];
+        // An export whose trade mode needs no collection waits on none (payment_key empty).
+        const d = [light.orders.get(w.order_key), w.payment_key ? light.payments.get(w.payment_key) : none, light.waybills.get(w.waybill_key)];
         const settled = d.every((x) => x !== undefined && TAKEN_IN.has(x.status)) || d.some((x) => x?.status === 'rejected') || now >= w.deadline_at;
         if (!settled) outcomes.set(w.message_id, 'waiting');
       }
@@ -262,7 +271,7 @@ export class ClearanceService {
       if (!ready.size) return;
       const readyWaits = waits.filter((w) => ready.has(w.message_id));
       const records = await this.declarations.recordsOf(trx, [...ready]);
-      const docs = await this.documents(trx, readyWaits, (t, c, k) => this.declarations.documents(t, t2(c), k.column, k.keys));
+      const docs = await this.documents(trx, readyWaits, (t, type, k) => this.declarations.documents(t, type, k.column, k.keys));
       for (const id of ready) {
         const mine = readyWaits.filter((w) => w.message_id === id);
         const outcome = await this.decide(trx, id, mine, records.filter((r) => r.message_id === id), docs as Found, now);
@@ -276,7 +285,10 @@ export class ClearanceService {
   }
 
   private async decide(trx: Kysely<Database>, messageId: number, waits: Wait[], records: DocumentRow[], docs: Found, now: number): Promise<'waiting' | 'matched' | 'refused'> {
-    const results: Assessment[] = waits.map((w) => assess(records.find((r) => r.id === w.declaration_id)!, w, docs, now, this.settings, this.ports));
+    const results: Assessment[] = waits.map((w) => {
+      const rec = records.find((r) => r.id === w.declaration_id)!;
+      return rec.message_type === 'CEB603Message' ? assessExport(rec, w, docs, now, this.settings) : assess(rec, w, docs, now, this.settings, this.ports);
+    });
     if (results.some((r) => r.kind === 'waiting')) return 'waiting';
     const failed: Refusal[] = results.filter((r): r is Refusal => r.kind === 'refused');
     if (!failed.length) {
@@ -297,8 +309,14 @@ export class ClearanceService {
   private async documents<T extends { status: string; corr_key: string; ref_key: string | null }>(
     trx: Kysely<Database>,
     waits: Wait[],
-    load: (trx: Kysely<Database>, type: 'order' | 'payment' | 'waybill', k: { column: 'corr_key' | 'ref_key'; keys: string[] }) => Promise<T[]>,
+    load: (trx: Kysely<Database>, type: string, k: { column: 'corr_key' | 'ref_key'; keys: string[] }) => Promise<T[]>,
   ) {
+    // Import and export documents are different message types: each key is looked up under its own.
+    const loadBoth = async (kind: keyof typeof TYPE, column: 'corr_key' | 'ref_key', keys: string[]) => {
+      const exp = keys.filter((k) => k && isExportKey(k));
+      const imp = keys.filter((k) => k && !isExportKey(k));
+      return [...(imp.length ? await load(trx, TYPE[kind], { column, keys: imp }) : []), ...(exp.length ? await load(trx, EXPORT_TYPE[kind], { column, keys: exp }) : [])];
+    };
     const pick = (rows: T[], key: (d: T) => string | null) => {
       const m = new Map<string, T>();
       for (const d of rows) {
@@ -309,9 +327,9 @@ export class ClearanceService {
       return m;
     };
     return {
-      orders: pick(await load(trx, 'order', { column: 'corr_key', keys: waits.map((w) => w.order_key) }), (d) => d.corr_key),
-      payments: pick(await load(trx, 'payment', { column: 'ref_key', keys: waits.map((w) => w.payment_key) }), (d) => d.ref_key),
-      waybills: pick(await load(trx, 'waybill', { column: 'corr_key', keys: waits.map((w) => w.waybill_key) }), (d) => d.corr_key),
+      orders: pick(await loadBoth('order', 'corr_key', waits.map((w) => w.order_key)), (d) => d.corr_key),
+      payments: pick(await loadBoth('payment', 'ref_key', waits.map((w) => w.payment_key)), (d) => d.ref_key),
+      waybills: pick(await loadBoth('waybill', 'corr_key', waits.map((w) => w.waybill_key)), (d) => d.corr_key),
     };
   }
 
@@ -370,9 +388,10 @@ export class ClearanceService {
     }
     await this.repo.settle(trx, waits.map((w) => w.declaration_id), 'refused', reasons, now);
     // One code for the message: the failures' own when they agree.
-    const code = failed.every((f) => f.code === failed[0].code) ? failed[0].code : CODES.mismatch;
+    const exported = message!.messageType === 'CEB603Message';
+    const code = failed.every((f) => f.code === failed[0].code) ? failed[0].code : exported ? CODES.exportMismatch : CODES.mismatch;
     const others = waits.length - failed.length;
-    const info = `${lines.join('\n')}${others > 0 ? `\n[${CODES.heldBack}] 同一报文中其他${others}票清单一并退回 (${others} other inventories of this message are held back with it)` : ''}`;
+    const info = `${lines.join('\n')}${others > 0 ? `\n[${exported ? CODES.exportHeldBack : CODES.heldBack}] 同一报文中其他${others}票清单一并退回 (${others} other inventories of this message are held back with it)` : ''}`;
     const xml = buildDocument(MESSAGES.CEB900Message, {
       guid: randomUUID(),
       version: '1.0',
@@ -382,7 +401,7 @@ export class ClearanceService {
         returnInfo: info.slice(0, 5000),
         returnTime: cstTime17(new Date(now)),
         oriCopMsgId: message!.copMsgId,
-        oriMessageType: 'CEB621Message',
+        oriMessageType: message!.messageType,
         oriBizMessage: '',
       },
     }, { prefix: null });

@@ -16,6 +16,11 @@ export const CODES = {
   notOnPositiveList: '-621904',
   stockShort: '-621905',
   heldBack: '-621906',
+  // Export inventories (CEB603), the platform's own range like -6219xx for import.
+  exportDocumentsMissing: '-603901',
+  exportDocumentRejected: '-603902',
+  exportMismatch: '-603903',
+  exportHeldBack: '-603906',
   cancelUnknown: '-623001',
   cancelNotAllowed: '-623002',
   refundUnknown: '-625001',

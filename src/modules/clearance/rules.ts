@@ -9,8 +9,11 @@
  * buyer = order buyer, inventory enterprises = order's, line quantities and prices equal.
  */
 import type { CebNode } from '../../ceb/index.ts';
+import type { ExportRuleId } from './export-rules.ts';
 
+/** Every rule that can be named in settings: these (import) and the export rules of export-rules.ts. */
 export type RuleId =
+  | ExportRuleId
   | 'order-arithmetic'
   | 'paid-equals-payment'
   | 'buyer-is-payer'
@@ -21,8 +24,8 @@ export type RuleId =
   | 'inventory-enterprises'
   | 'line-amounts';
 
-/** Rules the spec does not confirm: they can be switched off (SILKGATE_RULES_OFF). */
-export const UNCONFIRMED: ReadonlySet<RuleId> = new Set(['inventory-buyer', 'inventory-enterprises', 'line-amounts']);
+/** Rules the spec does not confirm, import and export: they can be switched off (SILKGATE_RULES_OFF). */
+export const UNCONFIRMED: ReadonlySet<RuleId> = new Set(['inventory-buyer', 'inventory-enterprises', 'line-amounts', 'collection-amount', 'waybill-enterprise', 'waybill-weight']);
 
 export interface Finding {
   rule: RuleId;

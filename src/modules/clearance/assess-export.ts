@@ -1,0 +1,61 @@
+/**
+ * One export inventory (CEB603) against its order, collection and waybill, without side
+ * effects: still waiting, refused with every reason, or cleared to go to customs. Exports carry
+ * no retail tax, quota or positive list; customs judges the rest (licences, value limits).
+ */
+import type { CebNode } from '../../ceb/index.ts';
+import type { DocumentRow } from '../declarations/index.ts';
+import type { Wait } from './clearance.repository.ts';
+import type { Assessment, Found } from './assess.ts';
+import { TAKEN_IN } from './assess.ts';
+import { CODES } from './codes.ts';
+import { EXPORT_MODES, exportMode, matchExport } from './export-rules.ts';
+import type { RuleId } from './rules.ts';
+
+const s = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+const NAMES = { CEB303: '订单 (order)', CEB403: '收款单 (collection)', CEB505: '运单 (waybill)' } as const;
+
+/** The collection key of a waiting export inventory: empty when its trade mode needs none. */
+export function collectionKey(head: CebNode, orderKey: string): string {
+  const mode = exportMode(s(head.tradeMode));
+  return mode && !EXPORT_MODES[mode].collection ? '' : orderKey;
+}
+
+export function assessExport(rec: DocumentRow, w: Wait, found: Found, now: number, settings: { rulesOff: ReadonlySet<RuleId> }): Assessment {
+  const inventory = JSON.parse(rec.fields) as CebNode;
+  const head = inventory.InventoryHead as CebNode;
+  const docs = [
+    ['CEB303', found.orders.get(w.order_key), `订单号 ${s(head.orderNo)}`],
+    ...(w.payment_key ? ([['CEB403', found.payments.get(w.payment_key), `订单号 ${s(head.orderNo)}`]] as const) : []),
+    ['CEB505', found.waybills.get(w.waybill_key), `运单号 ${s(head.logisticsNo)}`],
+  ] as const;
+
+  const rejected = docs.filter(([, d]) => d?.status === 'rejected');
+  if (rejected.length) {
+    return {
+      kind: 'refused',
+      declarationId: rec.id,
+      code: CODES.exportDocumentRejected,
+      reasons: rejected.map(([t, d, key]) => `${NAMES[t]}[${key}]已被海关退单: ${d!.return_info ?? ''} (the ${t} was rejected by customs)`),
+    };
+  }
+  const pending = docs.filter(([, d]) => !d || !TAKEN_IN.has(d.status));
+  if (pending.length) {
+    if (now < w.deadline_at) return { kind: 'waiting' };
+    return {
+      kind: 'refused',
+      declarationId: rec.id,
+      code: CODES.exportDocumentsMissing,
+      reasons: pending.map(([t, d, key]) =>
+        d ? `${NAMES[t]}[${key}]未通过海关入库，状态 ${d.status} (the ${t} never reached customs-accepted before the deadline)` : `${NAMES[t]}[${key}]未收到 (no ${t} was received before the deadline)`,
+      ),
+    };
+  }
+  const parse = (d: DocumentRow | undefined) => (d ? (JSON.parse(d.fields) as CebNode) : null);
+  const findings = matchExport(
+    { inventory, order: parse(found.orders.get(w.order_key))!, collection: w.payment_key ? parse(found.payments.get(w.payment_key)) : null, waybill: parse(found.waybills.get(w.waybill_key))! },
+    settings.rulesOff,
+  );
+  if (findings.length) return { kind: 'refused', declarationId: rec.id, code: CODES.exportMismatch, reasons: findings.map((f) => `出口单证比对不一致 ${f.message}`) };
+  return { kind: 'cleared', declarationId: rec.id };
+}
