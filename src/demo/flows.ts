@@ -105,14 +105,15 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-function mix(a: number, b: number): number {
+export function mix(a: number, b: number): number {
   let h = Math.imul((a ^ 0x9e3779b9) >>> 0, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35);
   h ^= h >>> 16;
   h = Math.imul(h, 0x7feb352d);
   return (h ^ (h >>> 15)) >>> 0;
 }
 
-class Rng {
+/** Seeded draws (mulberry32): numbers, picks, digit strings, upper-case UUIDs. */
+export class Rng {
   private readonly next: () => number;
   constructor(seed: number) {
     this.next = mulberry32(seed);
@@ -144,7 +145,7 @@ export function yuan(fen: number): string {
   return `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 }
 /** Weight in grams → "1.250" (kg). */
-function kg(grams: number): string {
+export function kg(grams: number): string {
   return `${Math.floor(grams / 1000)}.${String(grams % 1000).padStart(3, '0')}`;
 }
 /** round(num / den) half up, for non-negative integers. */

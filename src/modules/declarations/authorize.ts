@@ -36,8 +36,8 @@ export const SEND_POLICY: Readonly<Record<string, SendPolicy>> = {
   CEB625Message: { roles: ['agent', 'ebc'], declarant: 'agentCode', principal: 'ebcCode' },
   CEB711Message: { roles: ['warehouse'], declarant: 'operatorCode' },
   // Export (出口统一版). An order comes from the platform; a B2B order or an overseas-warehouse
-  // booking (订仓单, whose ebpCode names the warehouse or 无) from the exporting enterprise itself.
-  CEB303Message: { roles: ['ebp', 'ebc'], declarant: ['ebpCode', 'ebcCode'] },
+  // booking (订仓单, whose ebpCode names the warehouse or 无) from the exporter or the warehouse.
+  CEB303Message: { roles: ['ebp', 'ebc', 'overseas'], declarant: ['ebpCode', 'ebcCode'] },
   // 收款单: the XSD names the payment company; in practice the e-commerce enterprise or its agent sends it.
   CEB403Message: { roles: ['ebc', 'agent', 'payment'], principal: 'ebcCode' },
   CEB505Message: { roles: ['logistics'], declarant: 'logisticsCode' },

@@ -9,6 +9,7 @@ import { ReceiptsService } from './receipts.service.ts';
 import { WebhooksService } from './webhooks.service.ts';
 
 export { ReceiptsService, receiptView } from './receipts.service.ts';
+export type { ReceivedReceipt } from './receipts.service.ts';
 export { readReceipt, ReceiptInputError } from './read.ts';
 export type { ReadReceipt } from './read.ts';
 export { WebhooksService, signPayload, verifySignature, SIGNATURE_HEADER, DELIVERY_HEADER } from './webhooks.service.ts';

@@ -24,9 +24,18 @@ export interface ReceiptIngestResult {
 
 type Job = ReadReceipt;
 
+/** A receipt just stored for a declaration, as given to the modules that read its content (summary results). */
+export interface ReceivedReceipt {
+  receiptId: number;
+  declaration: DeclarationRef;
+  messageType: string;
+  xml: string;
+}
+
 export class ReceiptsService {
   private readonly listeners: Array<(changes: StatusChange[]) => void> = [];
   private readonly appliers: Array<(trx: Kysely<Database>, changes: StatusChange[]) => Promise<void>> = [];
+  private readonly readers: Array<{ types: ReadonlySet<string>; read: (trx: Kysely<Database>, receipts: ReceivedReceipt[], now: number) => Promise<void> }> = [];
   /** Receipts arriving together are stored together, in arrival order, in one transaction. */
   private readonly commit = new GroupCommit<Job, ReceiptIngestResult>((jobs) => this.store(jobs));
   /** Settles when the previous receipt has been handed to the group commit. */
@@ -48,6 +57,11 @@ export class ReceiptsService {
   /** Inside the receipts' transaction: act on lifecycle changes atomically with them (quotas, stock). */
   onApplied(applier: (trx: Kysely<Database>, changes: StatusChange[]) => Promise<void>) {
     this.appliers.push(applier);
+  }
+
+  /** Inside the receipts' transaction: receipts of these types, once stored (each once), with their declaration. */
+  onReceived(types: string[], read: (trx: Kysely<Database>, receipts: ReceivedReceipt[], now: number) => Promise<void>) {
+    this.readers.push({ types: new Set(types), read });
   }
 
   /**
@@ -145,6 +159,13 @@ export class ReceiptsService {
     hooks.push(...shared);
     const changes = await this.declarations.applyReceipts(trx, updates);
     for (const a of this.appliers) await a(trx, changes);
+    for (const reader of this.readers) {
+      const mine = rows.flatMap((r) => {
+        const receiptId = ids.get(r.digest);
+        return r.target && receiptId !== undefined && reader.types.has(r.messageType) ? [{ receiptId, declaration: r.target, messageType: r.messageType, xml: r.xml }] : [];
+      });
+      if (mine.length) await reader.read(trx, mine, now);
+    }
     await this.webhooks.enqueue(trx, hooks, now);
     return { results: out, changes };
   }
