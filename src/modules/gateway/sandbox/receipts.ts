@@ -17,6 +17,8 @@ export interface RecordIds {
   preNo?: string;
   invtNo?: string;
   rkdNo?: string;
+  /** 汇总申请编号 of a summary request (CEB702). */
+  sumNo?: string;
 }
 
 /** Fields each receipt echoes from the declaration head (the rest come from RecordIds). */
@@ -166,14 +168,14 @@ export function receiptDocument(type: string, nodes: CebNode[]): string {
   return xml;
 }
 
-function childDef(el: ElementDef, name: string): ElementDef {
+export function childDef(el: ElementDef, name: string): ElementDef {
   const c = el.children?.find((x) => x.name === name);
   if (!c) throw new Error(`${el.name} has no child ${name}`);
   return c;
 }
 
 /** Keeps the fields the table knows, drops optional values that would break the XSD. */
-function fit(el: ElementDef, node: CebNode, type: string): CebNode {
+export function fit(el: ElementDef, node: CebNode, type: string): CebNode {
   const out: CebNode = {};
   for (const c of el.children ?? []) {
     const v = node[c.name];

@@ -1,7 +1,7 @@
 /**
  * Which path a declaration record takes through the sandbox customs, and the receipt status
  * sequence of each path. Integrators pick a path through the business keys they control
- * (orderNo, copNo, logisticsNo, payTransactionId) or through a rules file.
+ * (orderNo, copNo, coElNo, logisticsNo, payTransactionId) or through a rules file.
  */
 import { readFileSync } from 'node:fs';
 import type { CebNode } from '../../../ceb/index.ts';
@@ -18,7 +18,7 @@ export interface ScenarioRule {
 }
 
 /** Business keys the built-in prefixes look at, in this order; the first key that matches wins. */
-export const KEY_FIELDS = ['orderNo', 'copNo', 'logisticsNo', 'payTransactionId'] as const;
+export const KEY_FIELDS = ['orderNo', 'copNo', 'coElNo', 'logisticsNo', 'payTransactionId'] as const;
 
 const BUILT_IN: ReadonlyArray<readonly [string, Scenario]> = [
   ['REJECT', 'reject'],
@@ -30,7 +30,7 @@ const BUILT_IN: ReadonlyArray<readonly [string, Scenario]> = [
   ['SILENT', 'silent'],
 ];
 
-/** Declaration types the sandbox answers, with the receipt type of each. */
+/** Declaration types the sandbox answers, with the receipt type of each: import, then export. */
 export const RECEIPT_OF: Readonly<Record<string, string>> = {
   CEB311Message: 'CEB312Message',
   CEB411Message: 'CEB412Message',
@@ -40,6 +40,17 @@ export const RECEIPT_OF: Readonly<Record<string, string>> = {
   CEB623Message: 'CEB624Message',
   CEB625Message: 'CEB626Message',
   CEB711Message: 'CEB712Message',
+  CEB303Message: 'CEB304Message',
+  CEB403Message: 'CEB404Message',
+  CEB505Message: 'CEB506Message',
+  CEB507Message: 'CEB508Message',
+  CEB509Message: 'CEB510Message',
+  CEB603Message: 'CEB604Message',
+  CEB605Message: 'CEB606Message',
+  CEB607Message: 'CEB608Message',
+  CEB701Message: 'CEB702Message',
+  CEB213Message: 'CEB214Message',
+  CEB215Message: 'CEB216Message',
 };
 
 /**
@@ -55,6 +66,18 @@ export const NEGATIVE: Readonly<Record<string, { code: string; info: string }>> 
   CEB623Message: { code: '-623010', info: '撤销申请单报文处理失败，清单状态不允许撤单' },
   CEB625Message: { code: '-625014', info: '退货申请单报文处理失败，退货金额超过单次交易限值' },
   CEB711Message: { code: '-800003', info: '入库明细单报文处理失败，运单不存在' },
+  // Export: the spec documents no export ranges; these follow the import pattern (message code, serial).
+  CEB303Message: { code: '-303010', info: '订单报文处理失败，订单号已存在' },
+  CEB403Message: { code: '-403010', info: '收款单报文处理失败，收款单已存在' },
+  CEB505Message: { code: '-505010', info: '运单报文处理失败，运单编号已存在' },
+  CEB507Message: { code: '-507010', info: '运抵单报文处理失败，运抵单已存在' },
+  CEB509Message: { code: '-509010', info: '离境单报文处理失败，离境单已存在' },
+  CEB603Message: { code: '-603004', info: '清单报文处理失败，清单已申报，不能重复申报' },
+  CEB605Message: { code: '-605010', info: '撤销申请单报文处理失败，清单状态不允许撤单' },
+  CEB607Message: { code: '-607010', info: '清单总分单报文处理失败，清单总分单已存在' },
+  CEB701Message: { code: '-701010', info: '汇总申请单报文处理失败，汇总申请单已存在' },
+  CEB213Message: { code: '-213010', info: '退货申请单报文处理失败，退货申请单已存在' },
+  CEB215Message: { code: '-215010', info: '退货理货明细单报文处理失败，运单不存在' },
 };
 
 const startsWithCi = (s: string, prefix: string) => s.toUpperCase().startsWith(prefix.toUpperCase());
@@ -76,9 +99,10 @@ export function pickScenario(rules: readonly ScenarioRule[], messageType: string
 
 /**
  * returnStatus values, one receipt each, in order. Review and inspection only exist for
- * inventories; other types take their normal path. CEB514 goes 2 → 399 and CEB712 2 → 399
- * because their XSD annotations list no 120 (514) and arrival lists are not logic-checked
- * declarations (712).
+ * inventories (and export returns, CEB214); other types take their normal path. CEB514 goes
+ * 2 → 399 and CEB712 2 → 399 because their XSD annotations list no 120 (514) and arrival lists
+ * are not logic-checked declarations (712); the same holds for the export arrival and departure
+ * (508: 2/…/100/399 in its annotation, 510: none) and the return tally list (216).
  */
 export function statusSequence(messageType: string, scenario: Scenario): string[] {
   if (scenario === 'silent') return [];
@@ -86,14 +110,23 @@ export function statusSequence(messageType: string, scenario: Scenario): string[
   if (scenario === 'reject') return ['2', '100'];
   switch (messageType) {
     case 'CEB621Message':
+    case 'CEB603Message':
       if (scenario === 'review') return ['2', '120', '300', '800', '899'];
       if (scenario === 'inspect') return ['2', '120', '500', '800', '899'];
       return ['2', '120', '800', '899'];
+    case 'CEB213Message':
+      if (scenario === 'review') return ['2', '120', '300', '800'];
+      if (scenario === 'inspect') return ['2', '120', '500', '800'];
+      return ['2', '120', '800'];
     case 'CEB623Message':
     case 'CEB625Message':
+    case 'CEB605Message':
       return ['2', '120', '399'];
     case 'CEB513Message':
     case 'CEB711Message':
+    case 'CEB507Message':
+    case 'CEB509Message':
+    case 'CEB215Message':
       return ['2', '399'];
     default:
       return ['2', '120'];
