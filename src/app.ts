@@ -20,11 +20,13 @@ import { createForwarder, createOutbox, createTransport, customsRoutes, type Cus
 import { createReceipts, readReceipt, receiptsRoutes, receiptView, ReceiptInputError, type ReceiptsService, type WebhooksService } from './modules/receipts/index.ts';
 import { clearanceRoutes, createClearance, type ClearanceService } from './modules/clearance/index.ts';
 import { createTariff, tariffRoutes, type TariffService } from './modules/tariff/index.ts';
+import { createRefunds, refundsRoutes, type RefundsService } from './modules/refunds/index.ts';
 import { createQuotas, type QuotasService } from './modules/quotas/index.ts';
 import { createStock, stockRoutes, type StockService } from './modules/stock/index.ts';
 import { auditRoutes, createAudit, type AuditLog } from './modules/audit/index.ts';
 import { accountsRoutes, createAccounts, ensureDemoAccounts, sessionAuthenticator } from './modules/accounts/index.ts';
 import { clientCertificateAuthenticator, createSignatures, ensureDemoKeys, httpsOptions, signaturesRoutes, type SignaturesService } from './modules/signatures/index.ts';
+import { createSummaries, summariesRoutes, type SummariesService } from './modules/summaries/index.ts';
 
 export interface App {
   config: Config;
@@ -38,10 +40,12 @@ export interface App {
   forwarder: Forwarder;
   clearance: ClearanceService;
   tariff: TariffService;
+  refunds: RefundsService;
   quotas: QuotasService;
   stock: StockService;
   audit: AuditLog;
   signatures: SignaturesService;
+  summaries: SummariesService;
   /** Path of demo-credentials.json when this start created the demo zone. */
   demoCredentialsFile: string | null;
   /** Starts background work (forwarding, receipts, webhooks). */
@@ -86,6 +90,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const signatures = createSignatures({ db: db.kysely, audit, enterprises, cpu, settings: { ...config.signatures, clientCaFile: config.tls.clientCaFile }, demo: config.demo, dataDir: config.dataDir, warn: (msg) => log.warn(msg) });
   if (config.demo) await ensureDemoKeys(signatures, enterprises); // the demo enterprises' certificates registered, keys held
   const tariff = await createTariff(db.kysely, audit);
+  const refunds = await createRefunds(db.kysely, audit);
   const quotas = createQuotas(db.kysely);
   const stock = createStock(db.kysely, enterprises, audit);
   // Ingest asks clearance (created below: it needs declarations) what to refuse and what to hold.
@@ -135,6 +140,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   clearance = checks.service;
   receipts.onApplied((trx, changes) => clearance!.applied(trx, changes));
   receipts.onStored((changes) => clearance!.documentsChanged(changes));
+  // Summary requests go out through ingest as the enterprise's own messages; their results come back as receipts.
+  const summaries = createSummaries(db.kysely, {
+    declarations,
+    audit,
+    sign: (caller, body) => signatures.sign(caller, body),
+    // Each declaration customs makes of a summary enters the tax-refund ledger in the receipt's transaction.
+    declared: (trx, result, now) => refunds.declared(trx, result, now),
+  });
+  receipts.onReceived(['CEB702Message'], (trx, list, now) => summaries.summaryReturned(trx, list, now));
+  receipts.onReceived(['CEB792Message'], (trx, list, now) => summaries.resultReceived(trx, list, now));
 
   // Before any route: security headers on every answer, rate limits, the strict JSON parser.
   installSecurityHeaders(http);
@@ -205,11 +220,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   await http.register(receiptsRoutes, { receipts, webhooks, authenticate });
   await http.register(clearanceRoutes, { authenticate, precheck: checks.precheck, maxBodyBytes: config.maxBodyBytes });
   await http.register(tariffRoutes, { service: tariff, authenticate });
+  await http.register(refundsRoutes, { service: refunds, authenticate });
   await http.register(stockRoutes, { service: stock, authenticate, codeOf: async (id) => (await enterprises.byId(id))?.code ?? null });
   await http.register(auditRoutes, { audit, authenticate });
   await http.register(signaturesRoutes, { service: signatures, authenticate, maxBodyBytes: config.maxBodyBytes });
   await http.register(enterprisesRoutes, { service: enterprises, authenticate, maxDocumentBytes: config.maxDocumentBytes });
   await http.register(accountsRoutes, { service: accounts, authenticate });
+  await http.register(summariesRoutes, { service: summaries, authenticate });
 
   /** Receipts from customs, whatever carried them: stored, or refused with an AppError (4xx) when they can never be accepted. */
   const ingestReceipt = async (bytes: Buffer, source: string) => {
@@ -228,7 +245,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   let workers = false;
   return {
-    config, db, http, enterprises, declarations, receipts, webhooks, transport, forwarder, clearance, tariff, quotas, stock, audit, signatures, demoCredentialsFile,
+    config, db, http, enterprises, declarations, receipts, webhooks, transport, forwarder, clearance, tariff, refunds, quotas, stock, audit, signatures, summaries, demoCredentialsFile,
     async startWorkers() {
       workers = true;
       clearance!.start();

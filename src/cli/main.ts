@@ -6,6 +6,7 @@ import * as receipts from './commands/receipts.ts';
 import * as messages from './commands/messages.ts';
 import * as tariff from './commands/tariff.ts';
 import * as demo from './commands/demo.ts';
+import * as exportDemo from './commands/export.ts';
 import * as audit from './commands/audit.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -17,7 +18,7 @@ export interface Command {
   run(ctx: Context, positionals: string[], values: Values): Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = { demo, submit, receipts, messages, tariff, audit };
+const COMMANDS: Record<string, Command> = { demo, export: exportDemo, submit, receipts, messages, tariff, audit };
 
 const GLOBAL: Options = {
   url: { type: 'string' },

@@ -11,6 +11,9 @@ import * as m0008 from './migrations/0008_accounts.ts';
 import * as m0009 from './migrations/0009_signatures.ts';
 import * as m0010 from './migrations/0010_audit.ts';
 import * as m0011 from './migrations/0011_message_parties.ts';
+import * as m0012 from './migrations/0012_summaries.ts';
+import * as m0013 from './migrations/0013_refunds.ts';
+import * as m0014 from './migrations/0014_sandbox_export.ts';
 
 /** Migrations are plain modules listed here (no directory scanning: the list is the history). */
 function provider(dialect: Dialect): MigrationProvider {
@@ -28,6 +31,9 @@ function provider(dialect: Dialect): MigrationProvider {
       '0009_signatures': wrap(m0009),
       '0010_audit': wrap(m0010),
       '0011_message_parties': wrap(m0011),
+      '0012_summaries': wrap(m0012),
+      '0013_refunds': wrap(m0013),
+      '0014_sandbox_export': wrap(m0014),
     }),
   };
 }

@@ -254,6 +254,8 @@ export interface Database {
   clearance_waits: ClearanceWaitsTable;
   sandbox_inventories: SandboxInventoriesTable;
   sandbox_arrivals: SandboxArrivalsTable;
+  sandbox_export_inventories: SandboxExportInventoriesTable;
+  sandbox_export_parcels: SandboxExportParcelsTable;
   enterprise_events: EnterpriseEventsTable;
   enterprise_documents: EnterpriseDocumentsTable;
   delegations: DelegationsTable;
@@ -265,6 +267,16 @@ export interface Database {
   audit_log: AuditLogTable;
   message_parties: MessagePartiesTable;
   receipt_parties: ReceiptPartiesTable;
+  summaries: SummariesTable;
+  summary_items: SummaryItemsTable;
+  summary_results: SummaryResultsTable;
+  refund_rates: RefundRatesTable;
+  refund_entries: RefundEntriesTable;
+  refund_invoices: RefundInvoicesTable;
+  refund_invoice_items: RefundInvoiceItemsTable;
+  refund_sales: RefundSalesTable;
+  refund_claims: RefundClaimsTable;
+  refund_claim_items: RefundClaimItemsTable;
 }
 
 // --- sandbox customs: inventories it holds and parcels it knows of (arrival, cancel, return) -----
@@ -288,6 +300,37 @@ export interface SandboxArrivalsTable {
   logistics_no: string;
   /** null: an inventory names the parcel, no arrival list (CEB711) has listed it yet. */
   arrived_at: number | null;
+}
+
+/** An export inventory (CEB603) the sandbox customs took in (120). */
+export interface SandboxExportInventoriesTable {
+  invt_no: string;
+  cop_no: string;
+  customs_code: string;
+  ebc_code: string;
+  logistics_no: string;
+  trade_mode: string;
+  /** A 简化申报 (no summary) / B 汇总申报. */
+  statistics_flag: string;
+  /** JSON: what a summary (CEB701/792) needs: the head's owner, destination, port, weights and the lines. */
+  facts: string;
+  /** arriving: waits for its CEB507; departing: released, waits for its CEB509; closed: departed (899). */
+  state: 'arriving' | 'departing' | 'closed' | 'cancelled';
+  released_at: number | null;
+  closed_at: number | null;
+  /** The summary application (汇总申请编号) that took it in, once summarized. */
+  sum_no: string | null;
+  /** JSON: the receipts still owed once the parcel arrives or departs. */
+  pending: string | null;
+  created_at: number;
+}
+
+export interface SandboxExportParcelsTable {
+  logistics_no: string;
+  /** Set by the first CEB507 arrival listing the parcel. */
+  arrived_at: number | null;
+  /** Set by the first CEB509 departure listing the parcel. */
+  departed_at: number | null;
 }
 
 // --- filing: history, documents, delegations, consents ----------------------------------------
@@ -432,4 +475,169 @@ export interface MessagePartiesTable {
 export interface ReceiptPartiesTable {
   enterprise_id: number;
   receipt_id: number;
+}
+
+// --- summaries: export summary declarations (CEB701 sent, CEB792 results) -----------------------
+
+export interface SummariesTable {
+  id: Generated<number>;
+  /** The consignor (ebcCode) whose inventories are summarised. */
+  enterprise_id: number;
+  /** Who confirmed and sent the CEB701: the consignor or its declaration agent. */
+  declarant_id: number;
+  group_key: string;
+  ebc_code: string;
+  agent_code: string;
+  customs_code: string;
+  port_code: string;
+  trade_mode: string;
+  traf_mode: string;
+  country: string;
+  /** Producer (ownerCode) for summaryFlag 2, '' otherwise. */
+  owner_code: string;
+  /** YYYY-MM of the inventories' export date. */
+  period: string;
+  summary_flag: string;
+  item_name_flag: string;
+  cop_no: string;
+  message_id: number | null;
+  /** preparing → sent → accepted (702 120) | refused (702 100 / negative) → declared (792). */
+  status: string;
+  sum_no: string | null;
+  return_info: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SummaryItemsTable {
+  summary_id: number;
+  declaration_id: number;
+  invt_no: string;
+  /** 1 while the summary stands; 0 once customs refused it (the inventory may be summarised again). */
+  active: number;
+}
+
+export interface SummaryResultsTable {
+  summary_id: number;
+  decl_seq_no: string;
+  entry_id: string | null;
+  dec_state: string;
+  op_date: string;
+  invt_no: string;
+  logistics_no: string;
+  gnum: number;
+  gseqno: number;
+  gcode: string;
+}
+
+// --- refunds: the export tax-refund ledger (money in fen, quantities in micro-units) ------------
+
+export interface RefundRatesTable {
+  /** HS code prefix (4–10 digits); the longest prefix with a row in force on the export date wins. */
+  hs_prefix: string;
+  /** YYYY-MM-DD: exports from this date on take this rate. */
+  valid_from: string;
+  /** Basis points: 13 % = 1300. */
+  rate_bp: number;
+  updated_at: number;
+}
+
+export interface RefundEntriesTable {
+  id: Generated<number>;
+  enterprise_id: number;
+  ebc_code: string;
+  customs_code: string;
+  sum_no: string;
+  decl_seq_no: string;
+  /** 报关单号; null until customs assigns it. */
+  entry_id: string | null;
+  op_date: string;
+  export_date: string;
+  /** YYYY-MM of op_date (China time). */
+  month: string;
+  invt_no: string;
+  gnum: number;
+  gseqno: number;
+  gcode: string;
+  gname: string;
+  item_no: string;
+  qty: number;
+  unit: string;
+  currency: string;
+  /** FOB in the declared currency, hundredths. */
+  fob_fen: number;
+  /** null when the currency has no exchange rate (flag no-exchange-rate). */
+  fob_rmb_fen: number | null;
+  trade_mode: string;
+  country: string;
+  regime: 'exempt' | 'refund';
+  /** Kept as looked up when declared (or at the first invoice, if no rate was in force then). */
+  rate_bp: number | null;
+  invoiced_qty: Generated<number>;
+  invoice_amount_fen: Generated<number>;
+  invoice_tax_fen: Generated<number>;
+  refundable_fen: Generated<number>;
+  sold_qty: Generated<number>;
+  claimable_fen: Generated<number>;
+  claimed_fen: Generated<number>;
+  status: string;
+  /** Comma-separated: no-exchange-rate, no-refund-rate. */
+  flags: Generated<string>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RefundInvoicesTable {
+  id: Generated<number>;
+  enterprise_id: number;
+  /** '' for an invoice without a code (全电发票). */
+  invoice_code: string;
+  invoice_no: string;
+  invoice_date: string;
+  seller_tax_id: string;
+  seller_name: string;
+  amount_fen: number;
+  tax_fen: number;
+  created_at: number;
+}
+
+export interface RefundInvoiceItemsTable {
+  invoice_id: number;
+  /** The invoice item (0-based) this part comes from: one item may cover several ledger entries. */
+  line: number;
+  ledger_id: number;
+  qty: number;
+  amount_fen: number;
+  tax_fen: number;
+}
+
+export interface RefundSalesTable {
+  id: Generated<number>;
+  enterprise_id: number;
+  ledger_id: number;
+  order_no: string;
+  invt_no: string;
+  gnum: number;
+  qty: number;
+  sale_date: string;
+  amount: string | null;
+  currency: string | null;
+  /** What this sale made claimable. */
+  claimable_fen: number;
+  created_at: number;
+}
+
+export interface RefundClaimsTable {
+  id: Generated<number>;
+  enterprise_id: number;
+  /** YYYY-MM: the declaration period (所属期). */
+  period: string;
+  amount_fen: number;
+  created_at: number;
+}
+
+export interface RefundClaimItemsTable {
+  claim_id: number;
+  ledger_id: number;
+  amount_fen: number;
 }

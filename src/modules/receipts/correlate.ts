@@ -60,19 +60,17 @@ export function receiptItems(doc: ParsedDocument): ReceiptItem[] {
     });
   }
   if (type === 'CEB792Message') {
-    // The summary result names the request by the sumNo its CEB702 assigned; it moves no lifecycle.
-    const r = doc.body.SummaryResult as CebNode;
-    const h = r.SummaryResultHead as CebNode;
-    return [{
+    // A summary result names the request by the sumNo its CEB702 assigned; it moves no lifecycle.
+    return records(doc.def, doc.body).map((r) => ({
       messageType: type,
-      lookup: { kind: 'number', type: 'CEB701Message', number: str(h.sumNo) },
-      returnStatus: str(h.decState),
-      returnInfo: `汇总结果: 汇总统一编号 ${str(h.declSeqNo)}${str(h.entryId) ? `, 报关单号 ${str(h.entryId)}` : ''}`,
-      returnTime: str(h.opDate),
+      lookup: { kind: 'number' as const, type: 'CEB701Message', number: str(r.head.sumNo) },
+      returnStatus: str(r.head.decState),
+      returnInfo: `汇总结果: 汇总统一编号 ${str(r.head.declSeqNo)}${str(r.head.entryId) ? `, 报关单号 ${str(r.head.entryId)}` : ''}`,
+      returnTime: str(r.head.opDate),
       drivesStatus: false,
-      node: r,
-      digest: digest(r),
-    }];
+      node: r.node,
+      digest: digest(r.node),
+    }));
   }
   const declType = declarationTypeOf(type);
   if (!declType) return [];

@@ -1,0 +1,150 @@
+/**
+ * `silkgate export`: runs complete export flows against a platform's demo zone — order (or B2B
+ * order, or overseas-warehouse booking), collection, waybill, inventory, arrival at the site,
+ * release, departure, close — then, with --summarise, confirms the summary the platform proposes
+ * and follows it to customs' declaration (CEB792) and the tax-refund ledger.
+ */
+import { DEMO_EXPORT_PARTIES, arrivalMessage, departureMessage, makeExportFlow, wrapExport, type ExportFlow, type ExportMode } from '../../demo/export.ts';
+import { CliError, apiError, type Client, type Context, type Values } from '../client.ts';
+
+export const summary = 'Send complete demo export flows (order → departure → summary → declaration)';
+export const usage = `Usage: silkgate export [--flows N] [--mode 9610|1210|9710|9810] [--prefix P] [--summarise]
+
+Builds N consistent export flows (default 1) with the demo zone's enterprises and sends them:
+the order (9610/1210: the platform's; 9710: the exporter's B2B order; 9810: the exporter's
+overseas-warehouse booking), the collection (not for 9810), the waybill (logistics), the
+inventory (declaration agent, signed by the platform with the agent's key); once customs took the
+inventory in, the supervision site reports the parcels arrived (CEB507) and, after release, the
+logistics company reports their departure (CEB509); customs then closes the inventories (899).
+--summarise then confirms the summary groups the platform proposes (CEB701) and waits for the
+customs declarations (CEB792), printing declaration numbers and the refund ledger's entries.
+
+Options:
+  --flows N       How many flows (default 1, at most 200)
+  --mode M        9610 (retail, default), 1210, 9710 (B2B direct) or 9810 (overseas warehouse)
+  --prefix P      Order number prefix (default EXDEMO); the sandbox picks scenarios by it
+  --seed S        Generator seed (default: from the clock)
+  --summarise     Summarise the closed inventories into customs declarations
+  --timeout S     Seconds to wait for each stage (default 60)`;
+
+export const options = {
+  flows: { type: 'string' },
+  mode: { type: 'string' },
+  prefix: { type: 'string' },
+  seed: { type: 'string' },
+  summarise: { type: 'boolean' },
+  timeout: { type: 'string' },
+} as const;
+
+interface View {
+  records: Array<{ status: string; returnStatus: string | null; returnInfo: string | null; invtNo: string | null }>;
+}
+interface SummaryView {
+  id: number;
+  copNo: string;
+  status: string;
+  sumNo: string | null;
+  returnInfo: string | null;
+  declarations: Array<{ declSeqNo: string; entryId: string | null; items: Array<{ gseqno: number; gcode: string; lines: unknown[] }> }>;
+}
+
+const MODES: readonly ExportMode[] = ['9610', '1210', '9710', '9810'];
+const bytes = (s: string) => new TextEncoder().encode(s);
+const P = DEMO_EXPORT_PARTIES;
+
+async function post(c: Client, body: string, path = '/api/v1/messages', type = 'application/xml'): Promise<{ id: number; body: unknown }> {
+  const r = await c.send('POST', path, bytes(body), type);
+  if (r.status >= 300) throw apiError(r);
+  return { id: (r.body as { id: number }).id, body: r.body };
+}
+
+async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, deadline: number): Promise<T> {
+  for (;;) {
+    const v = await read();
+    if (done(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Order and collection senders: a retail order is the platform's, a B2B order or a booking the exporter's own. */
+function documents(f: ExportFlow) {
+  const orderRole = f.mode === '9710' || f.mode === '9810' ? 'ebc' : 'ebp';
+  return {
+    order: { role: orderRole, xml: wrapExport('CEB303Message', [f.order], orderRole === 'ebc' ? P.ebc : P.ebp) },
+    collection: f.collection ? { role: 'ebc', xml: wrapExport('CEB403Message', [f.collection], P.ebc) } : null,
+    waybill: { role: 'logistics', xml: wrapExport('CEB505Message', [f.waybill], P.logistics) },
+    inventory: wrapExport('CEB603Message', [f.inventory], P.agent),
+  };
+}
+
+export async function run(ctx: Context, _positionals: string[], values: Values): Promise<number> {
+  const n = Number(values.flows ?? 1);
+  const mode = String(values.mode ?? '9610') as ExportMode;
+  if (!Number.isInteger(n) || n < 1 || n > 200) throw new CliError('--flows: a whole number from 1 to 200', 2);
+  if (!MODES.includes(mode)) throw new CliError(`--mode: one of ${MODES.join(', ')}`, 2);
+  const seed = values.seed !== undefined ? Number(values.seed) : Date.now() % 1_000_000_007;
+  const timeoutMs = Number(values.timeout ?? 60) * 1000;
+  const flows = Array.from({ length: n }, (_, i) => makeExportFlow(P, { mode, seed: seed + i, orderNoPrefix: String(values.prefix ?? 'EXDEMO') }));
+  const as = (role: string) => ctx.client(ctx.keyFor(role));
+  const show = (id: number) => as('agent').json<View>(`/api/v1/messages/${id}`);
+
+  const inventories: number[] = [];
+  for (const [i, f] of flows.entries()) {
+    const d = documents(f);
+    const ids = [await post(as(d.order.role), d.order.xml)];
+    if (d.collection) ids.push(await post(as(d.collection.role), d.collection.xml));
+    ids.push(await post(as(d.waybill.role), d.waybill.xml));
+    const signed = await as('agent').send('POST', '/api/v1/signatures', bytes(d.inventory), 'application/xml');
+    if (signed.status !== 200) throw apiError(signed);
+    const inv = await post(as('agent'), String(signed.body));
+    inventories.push(inv.id);
+    console.log(`flow ${i + 1} (${mode}, order ${f.orderNo}): ${ids.map((x) => `#${x.id}`).join(', ')}, inventory #${inv.id} (signed by the platform)`);
+  }
+
+  // The site reports the parcels arrived once customs has taken the inventories in; departure follows release.
+  let deadline = Date.now() + timeoutMs;
+  const taken = await Promise.all(inventories.map((id) => until(() => show(id), (v) => ['customs-accepted', 'released', 'closed', 'rejected'].includes(v.records[0].status), deadline)));
+  const live = flows.filter((_, i) => taken[i].records[0].status !== 'rejected');
+  for (const [i, v] of taken.entries()) if (v.records[0].status === 'rejected') console.log(`flow ${i + 1}: refused — [${v.records[0].returnStatus}] ${v.records[0].returnInfo}`);
+  if (!live.length) return 1;
+  const arrival = await post(as('warehouse'), arrivalMessage(P.site, live));
+  console.log(`the supervision site reports ${live.length} parcel(s) arrived (CEB507 #${arrival.id})`);
+  deadline = Date.now() + timeoutMs;
+  const released = await Promise.all(inventories.map((id) => until(() => show(id), (v) => ['released', 'closed', 'rejected'].includes(v.records[0].status), deadline)));
+  const out = live.filter((f) => released[flows.indexOf(f)].records[0].status !== 'rejected');
+  if (out.length) {
+    const departure = await post(as('logistics'), departureMessage(P.logistics, out));
+    console.log(`the logistics company reports ${out.length} parcel(s) departed (CEB509 #${departure.id})`);
+  }
+  deadline = Date.now() + timeoutMs;
+  let failed = 0;
+  for (const [i, id] of inventories.entries()) {
+    const v = await until(() => show(id), (x) => ['closed', 'rejected'].includes(x.records[0].status), deadline);
+    const r = v.records[0];
+    if (r.status !== 'closed') failed++;
+    console.log(`flow ${i + 1}: inventory ${r.status}${r.invtNo ? ` (invtNo ${r.invtNo})` : ''} — [${r.returnStatus ?? ''}] ${r.returnInfo ?? ''}`);
+  }
+  if (!values.summarise) {
+    console.log(`\n${inventories.length - failed} of ${inventories.length} closed. Summarise them: silkgate export --summarise, or GET /api/v1/summaries/proposals`);
+    return failed ? 1 : 0;
+  }
+
+  const proposals = await as('agent').json<{ groups: Array<{ key: string; inventories: Array<{ invtNo: string }>; items: number }> }>('/api/v1/summaries/proposals');
+  const mine = new Set(released.map((v) => v.records[0].invtNo).filter(Boolean));
+  const groups = proposals.groups.filter((g) => g.inventories.some((x) => mine.has(x.invtNo)));
+  for (const g of groups) {
+    const sent = await post(as('agent'), JSON.stringify({ key: g.key }), '/api/v1/summaries', 'application/json');
+    const s = sent.body as SummaryView;
+    console.log(`summary ${s.copNo}: ${g.inventories.length} inventories, ${g.items} declaration item(s), sent as CEB701 #${(sent.body as { messageId: number }).messageId}`);
+    deadline = Date.now() + timeoutMs;
+    const end = await until(() => as('agent').json<SummaryView>(`/api/v1/summaries/${s.id}`), (x) => ['declared', 'refused', 'failed'].includes(x.status), deadline);
+    if (end.status !== 'declared') {
+      failed++;
+      console.log(`summary ${s.copNo}: ${end.status} ${end.returnInfo ?? ''}`);
+      continue;
+    }
+    for (const d of end.declarations) console.log(`summary ${s.copNo} (sumNo ${end.sumNo}): declaration ${d.declSeqNo}, 报关单号 ${d.entryId ?? '(pending)'}, ${d.items.length} item(s)`);
+  }
+  console.log('\nThe tax-refund ledger: silkgate receipts --as ebc, or GET /api/v1/refunds/ledger with the exporter\'s key');
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,90 @@
+/** Summary requests, the inventories in them and the declaration items customs made of them. */
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Database } from '../../db/index.ts';
+
+type SummariesTable = Database['summaries'];
+export type SummaryRow = Selectable<SummariesTable>;
+export type SummaryResultRow = Selectable<Database['summary_results']>;
+
+export class SummariesRepository {
+  constructor(readonly db: Kysely<Database>) {}
+
+  async create(trx: Kysely<Database>, row: Omit<Insertable<SummariesTable>, 'id'>, items: Array<{ declarationId: number; invtNo: string }>): Promise<number> {
+    const { id } = await trx.insertInto('summaries').values(row).returning('id').executeTakeFirstOrThrow();
+    for (let i = 0; i < items.length; i += 300) {
+      await trx
+        .insertInto('summary_items')
+        .values(items.slice(i, i + 300).map((x) => ({ summary_id: id, declaration_id: x.declarationId, invt_no: x.invtNo, active: 1 })))
+        .execute();
+    }
+    return id;
+  }
+
+  /** Of these inventories, the ones already in a summary customs has not refused. */
+  async taken(trx: Kysely<Database>, declarationIds: number[]): Promise<Set<number>> {
+    const out = new Set<number>();
+    for (let i = 0; i < declarationIds.length; i += 500) {
+      const rows = await trx.selectFrom('summary_items').select('declaration_id').where('active', '=', 1).where('declaration_id', 'in', declarationIds.slice(i, i + 500)).execute();
+      for (const r of rows) out.add(r.declaration_id);
+    }
+    return out;
+  }
+
+  /** Every inventory in a standing summary (proposals leave them out). */
+  async allTaken(): Promise<Set<number>> {
+    const rows = await this.db.selectFrom('summary_items').select('declaration_id').where('active', '=', 1).execute();
+    return new Set(rows.map((r) => r.declaration_id));
+  }
+
+  async update(trx: Kysely<Database>, id: number, patch: Partial<Pick<SummaryRow, 'message_id' | 'status' | 'sum_no' | 'return_info'>>, now: number): Promise<void> {
+    await trx.updateTable('summaries').set({ ...patch, updated_at: now }).where('id', '=', id).execute();
+  }
+
+  /** A refused or failed summary frees its inventories. */
+  async release(trx: Kysely<Database>, id: number): Promise<void> {
+    await trx.updateTable('summary_items').set({ active: 0 }).where('summary_id', '=', id).execute();
+  }
+
+  async byMessage(trx: Kysely<Database>, messageIds: number[]): Promise<SummaryRow[]> {
+    if (!messageIds.length) return [];
+    return trx.selectFrom('summaries').selectAll().where('message_id', 'in', messageIds).execute();
+  }
+
+  async get(id: number): Promise<SummaryRow | null> {
+    return (await this.db.selectFrom('summaries').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  /** Summaries of these enterprises (consignor or declarant; null: all), newest first. */
+  async list(enterpriseIds: number[] | null, before: number | null, limit: number): Promise<SummaryRow[]> {
+    let q = this.db.selectFrom('summaries').selectAll();
+    if (enterpriseIds) q = q.where((eb) => eb.or([eb('enterprise_id', 'in', enterpriseIds), eb('declarant_id', 'in', enterpriseIds)]));
+    if (before !== null) q = q.where('id', '<', before);
+    return q.orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  async items(id: number): Promise<Array<{ declaration_id: number; invt_no: string; active: number }>> {
+    return this.db.selectFrom('summary_items').select(['declaration_id', 'invt_no', 'active']).where('summary_id', '=', id).orderBy('invt_no').execute();
+  }
+
+  async results(id: number): Promise<SummaryResultRow[]> {
+    return this.db.selectFrom('summary_results').selectAll().where('summary_id', '=', id).orderBy('decl_seq_no').orderBy('gseqno').orderBy('invt_no').orderBy('gnum').execute();
+  }
+
+  /** Stores a CEB792's lines; those already stored (a repeated result) are left alone. Returns how many were new. */
+  async addResults(trx: Kysely<Database>, rows: SummaryResultRow[]): Promise<number> {
+    let added = 0;
+    for (let i = 0; i < rows.length; i += 200) {
+      const r = await trx.insertInto('summary_results').values(rows.slice(i, i + 200)).onConflict((oc) => oc.columns(['decl_seq_no', 'invt_no', 'gnum']).doNothing()).executeTakeFirst();
+      added += Number(r.numInsertedOrUpdatedRows ?? 0);
+    }
+    return added;
+  }
+
+  /** The next copNo of the day: SUM + yyyyMMdd + 6-digit serial. */
+  async nextCopNo(trx: Kysely<Database>, day: string): Promise<string> {
+    const prefix = `SUM${day}`;
+    const row = await trx.selectFrom('summaries').select('cop_no').where('cop_no', 'like', `${prefix}%`).orderBy('cop_no', 'desc').limit(1).executeTakeFirst();
+    const n = row ? Number(row.cop_no.slice(prefix.length)) + 1 : 1;
+    return `${prefix}${String(n).padStart(6, '0')}`;
+  }
+}

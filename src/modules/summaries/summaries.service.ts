@@ -1,0 +1,366 @@
+/**
+ * Summary declaration (清单核放、汇总申报). The platform proposes groups of the caller's released
+ * and departed (结关, 899) B-flag export inventories; the enterprise confirms one; the platform
+ * builds the CEB701 for it, signs it with the enterprise's held key when there is one, and sends
+ * it through ingest like any message of the enterprise's (authorization, audit, outbox). The
+ * CEB702 tells whether customs took it (and its sumNo); each CEB792 ties inventory lines to the
+ * items of a customs declaration, which go to the tax-refund ledger.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { MESSAGES, buildDocument, parseDocument, type CebNode } from '../../ceb/index.ts';
+import type { Database } from '../../db/index.ts';
+import type { DeclarationsService, DocumentRow } from '../declarations/index.ts';
+import type { ReceivedReceipt } from '../receipts/index.ts';
+import type { AuditLog } from '../audit/index.ts';
+import { readFilter, requireRead, requireWrite, type Caller } from '../../platform/access.ts';
+import { AppError } from '../../platform/errors.ts';
+import { cstDate, cstTime14 } from '../../platform/time.ts';
+import { proposeGroups, type Candidate, type Group, type ItemNameFlag, type SummaryFlag } from './grouping.ts';
+import type { SummariesRepository, SummaryResultRow, SummaryRow } from './summaries.repository.ts';
+
+/** An item of a customs declaration as the refund ledger takes it. */
+export interface DeclaredItem {
+  invtNo: string;
+  gnum: number;
+  gseqno: number;
+  gcode: string;
+  gname: string;
+  itemNo: string;
+  qty: string;
+  unit: string;
+  currency: string;
+  totalPrice: string;
+  tradeMode: '9610' | '1210' | '9710' | '9810';
+  country: string;
+}
+
+export interface DeclarationResult {
+  enterpriseId: number;
+  ebcCode: string;
+  customsCode: string;
+  sumNo: string;
+  declSeqNo: string;
+  entryId: string | null;
+  opDate: string;
+  items: DeclaredItem[];
+}
+
+export interface SummariesPorts {
+  declarations: Pick<DeclarationsService, 'inStates' | 'documents' | 'ingest' | 'partiesOf'>;
+  audit: AuditLog;
+  /** Signs an unsigned message with the caller's platform-held key; NOT_FOUND when it holds none. */
+  sign?(caller: Caller, body: Buffer): Promise<{ xml: string }>;
+  /** Inside the receipts' transaction, once per new declaration result (the refund ledger). */
+  declared?(trx: Kysely<Database>, result: DeclarationResult, now: number): Promise<void>;
+  now?: () => number;
+}
+
+const s = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+const listOf = (n: CebNode, name: string) => {
+  const v = n[name];
+  return (Array.isArray(v) ? v : v ? [v] : []) as CebNode[];
+};
+const actorOf = (c: Caller) => (c.accountId !== undefined ? `account:${c.accountId}@${c.code}` : `enterprise:${c.code}`);
+/** Released inventories count once they are closed (结关): customs closes an export after its departure. */
+const DEPARTED = ['closed'] as const;
+
+function candidateOf(d: DocumentRow): Candidate {
+  const inv = JSON.parse(d.fields) as CebNode;
+  const h = inv.InventoryHead as CebNode;
+  return {
+    declarationId: d.id,
+    invtNo: d.invt_no ?? s(h.invtNo),
+    logisticsNo: s(h.logisticsNo),
+    customsCode: s(h.customsCode),
+    portCode: s(h.portCode),
+    ebcCode: s(h.ebcCode),
+    ebcName: s(h.ebcName),
+    agentCode: s(h.agentCode),
+    ownerCode: s(h.ownerCode),
+    tradeMode: s(h.tradeMode),
+    trafMode: s(h.trafMode),
+    country: s(h.country),
+    ieDate: s(h.ieDate),
+    statisticsFlag: s(h.statisticsFlag),
+    lines: listOf(inv, 'InventoryList').map((l) => ({ gnum: Number(s(l.gnum)), gcode: s(l.gcode), gname: s(l.gname), itemName: s(l.itemName), unit: s(l.unit), currency: s(l.currency), country: s(l.country) })),
+  };
+}
+
+export class SummariesService {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly repo: SummariesRepository,
+    private readonly ports: SummariesPorts,
+  ) {
+    this.now = ports.now ?? Date.now;
+  }
+
+  /** The caller's inventories not yet summarised, grouped: as consignor, or as the agent that declared them. */
+  async proposals(caller: Caller, summaryFlag: SummaryFlag, itemNameFlag: ItemNameFlag): Promise<Group[]> {
+    requireRead(caller);
+    const rows = await this.ports.declarations.inStates('CEB603Message', [...DEPARTED], caller.readable === 'all' ? null : caller.id);
+    const taken = await this.repo.allTaken();
+    const mine = rows
+      .filter((d) => !taken.has(d.id) && d.invt_no)
+      .map(candidateOf)
+      .filter((c) => caller.readable === 'all' || c.ebcCode === caller.code || c.agentCode === caller.code);
+    return proposeGroups(mine, summaryFlag, itemNameFlag);
+  }
+
+  /**
+   * Confirms a proposed group (all of it, or the inventories named) and sends its CEB701. The
+   * inventories are claimed first (a unique index: two confirmations cannot take one inventory),
+   * then the message goes through ingest as the caller's; if ingest refuses it they are freed.
+   */
+  async confirm(caller: Caller, input: { key: string; summaryFlag: SummaryFlag; itemNameFlag: ItemNameFlag; invtNos?: string[]; loctNo?: string; note?: string }) {
+    requireWrite(caller, 'declare');
+    const groups = await this.proposals(caller, input.summaryFlag, input.itemNameFlag);
+    const group = groups.find((g) => g.key === input.key);
+    if (!group) {
+      throw new AppError('NOT_FOUND', `No proposed summary group ${input.key} for ${caller.code}: the inventories may be summarised already, or not yet closed (结关).`, [
+        { path: 'key', rule: 'proposed', expected: groups.length ? `one of ${groups.slice(0, 5).map((g) => g.key).join(', ')}${groups.length > 5 ? '…' : ''}` : 'a key from GET /api/v1/summaries/proposals (none now)', actual: input.key },
+      ]);
+    }
+    let members = group.inventories;
+    if (input.invtNos) {
+      const inGroup = new Map(members.map((c) => [c.invtNo, c]));
+      const stray = input.invtNos.filter((n) => !inGroup.has(n));
+      if (stray.length) {
+        throw new AppError('INVALID_REQUEST', `${stray.length} of the inventories named are not in group ${input.key}.`, stray.map((n) => ({ path: 'invtNos', rule: 'in-group', expected: `an invtNo of group ${input.key}`, actual: n })));
+      }
+      members = [...new Set(input.invtNos)].map((n) => inGroup.get(n)!);
+    }
+    // The one who sends the request is its declarant (agentCode); it names the consignor it acts for.
+    const declarant = { code: caller.code, name: caller.name };
+    const now = this.now();
+    // Looked up before the transaction opens: on SQLite a query outside an open transaction waits for it.
+    const consignor = await this.consignorId(caller, group);
+    const id = await this.repo.db.transaction().execute(async (trx) => {
+      const taken = await this.repo.taken(trx, members.map((m) => m.declarationId));
+      if (taken.size) {
+        throw new AppError('CONFLICT', `${taken.size} of these inventories were summarised meanwhile; read the proposals again.`, members.filter((m) => taken.has(m.declarationId)).map((m) => ({ path: 'invtNos', rule: 'not-summarised', expected: 'an inventory in no standing summary', actual: m.invtNo })));
+      }
+      const copNo = await this.repo.nextCopNo(trx, cstDate(new Date(now)));
+      const summaryId = await this.repo.create(
+        trx,
+        {
+          enterprise_id: consignor,
+          declarant_id: caller.id,
+          group_key: group.key,
+          ebc_code: group.ebcCode,
+          agent_code: declarant.code,
+          customs_code: group.customsCode,
+          port_code: group.portCode,
+          trade_mode: group.tradeMode,
+          traf_mode: group.trafMode,
+          country: group.country,
+          owner_code: group.ownerCode,
+          period: group.period,
+          summary_flag: group.summaryFlag,
+          item_name_flag: group.itemNameFlag,
+          cop_no: copNo,
+          message_id: null,
+          status: 'preparing',
+          sum_no: null,
+          return_info: null,
+          created_at: now,
+          updated_at: now,
+        },
+        members.map((m) => ({ declarationId: m.declarationId, invtNo: m.invtNo })),
+      );
+      await this.ports.audit.append(trx, [{ actor: actorOf(caller), action: 'summary.confirmed', subject: `summary:${copNo}`, enterpriseId: caller.id, detail: { group: group.key, inventories: members.length, ebcCode: group.ebcCode } }]);
+      return summaryId;
+    });
+    const row = (await this.repo.get(id))!;
+    let xml = this.applyXml(caller, row, group, members, input);
+    try {
+      if (this.ports.sign) {
+        try {
+          xml = (await this.ports.sign(caller, Buffer.from(xml, 'utf8'))).xml;
+        } catch (err) {
+          // The export XSD leaves the signature optional: without a held key the request goes unsigned.
+          if (!(err instanceof AppError && err.code === 'NOT_FOUND')) throw err;
+        }
+      }
+      const sent = await this.ports.declarations.ingest(caller, Buffer.from(xml, 'utf8'), 'xml');
+      await this.repo.db.transaction().execute((trx) => this.repo.update(trx, id, { message_id: sent.message.id, status: 'sent' }, this.now()));
+    } catch (err) {
+      await this.repo.db.transaction().execute(async (trx) => {
+        await this.repo.update(trx, id, { status: 'failed', return_info: err instanceof Error ? err.message.slice(0, 1000) : 'failed' }, this.now());
+        await this.repo.release(trx, id);
+      });
+      throw err;
+    }
+    return this.show(caller, id);
+  }
+
+  /** The consignor's enterprise id: the caller itself, or the principal it declared for (a party of the inventories). */
+  private async consignorId(caller: Caller, group: Group): Promise<number> {
+    if (group.ebcCode === caller.code) return caller.id;
+    const [inv] = await this.ports.declarations.documents(this.repo.db, 'CEB603Message', 'invt_no', [group.inventories[0].invtNo]);
+    const parties = inv ? await this.ports.declarations.partiesOf(this.repo.db, [inv.message_id]) : new Map<number, number[]>();
+    return (inv && parties.get(inv.message_id)?.[0]) ?? caller.id;
+  }
+
+  private applyXml(caller: Caller, row: SummaryRow, group: Group, members: Candidate[], input: { loctNo?: string; note?: string }): string {
+    const head: CebNode = {
+      guid: randomUUID().toUpperCase(),
+      appType: '1',
+      appTime: cstTime14(new Date(row.created_at)),
+      appStatus: '2',
+      customsCode: group.customsCode,
+      copNo: row.cop_no,
+      agentCode: caller.code,
+      agentName: caller.name,
+      ebcCode: group.ebcCode,
+      ebcName: group.ebcName,
+      declAgentCode: caller.code,
+      declAgentName: caller.name,
+      ...(input.loctNo ? { loctNo: input.loctNo } : {}),
+      summaryFlag: group.summaryFlag,
+      itemNameFlag: group.itemNameFlag,
+      msgCount: '1',
+      msgSeqNo: '1',
+      ...(input.note ? { note: input.note } : {}),
+    };
+    const body: CebNode = {
+      guid: head.guid as string,
+      version: '1.0',
+      SummaryApply: { SummaryApplyHead: head, SummaryApplyList: members.map((m) => ({ invtNo: m.invtNo })) },
+      BaseTransfer: { copCode: caller.code, copName: caller.name, dxpMode: 'DXP', dxpId: caller.dxpId },
+    };
+    return buildDocument(MESSAGES.CEB701Message, body, { prefix: 'ceb' });
+  }
+
+  // --- receipts -------------------------------------------------------------------------------
+
+  /** CEB702: customs took the request (120, with its sumNo) or refused it (100, negative): then its inventories are free again. */
+  async summaryReturned(trx: Kysely<Database>, receipts: ReceivedReceipt[], now: number): Promise<void> {
+    const rows = await this.repo.byMessage(trx, receipts.map((r) => r.declaration.message_id));
+    for (const r of receipts) {
+      const summary = rows.find((x) => x.message_id === r.declaration.message_id);
+      if (!summary) continue;
+      const parsed = parseDocument(Buffer.from(r.xml, 'utf8'));
+      if (!parsed.ok) continue;
+      const ret = listOf(parsed.doc.body, 'SummaryReturn')[0];
+      if (!ret) continue;
+      const status = Number(s(ret.returnStatus));
+      if (status === 100 || status < 0) {
+        if (summary.status === 'refused' || summary.status === 'declared') continue;
+        await this.repo.update(trx, summary.id, { status: 'refused', return_info: s(ret.returnInfo) }, now);
+        await this.repo.release(trx, summary.id);
+        summary.status = 'refused';
+      } else if (status === 120 || status === 399) {
+        if (summary.status !== 'sent' && summary.status !== 'preparing') continue;
+        await this.repo.update(trx, summary.id, { status: 'accepted', sum_no: s(ret.sumNo) || summary.sum_no, return_info: s(ret.returnInfo) }, now);
+        summary.status = 'accepted';
+      }
+    }
+  }
+
+  /** CEB792: one customs declaration made of (some of) the request's inventories. */
+  async resultReceived(trx: Kysely<Database>, receipts: ReceivedReceipt[], now: number): Promise<void> {
+    const rows = await this.repo.byMessage(trx, receipts.map((r) => r.declaration.message_id));
+    for (const r of receipts) {
+      const summary = rows.find((x) => x.message_id === r.declaration.message_id);
+      const parsed = parseDocument(Buffer.from(r.xml, 'utf8'));
+      if (!summary || !parsed.ok) continue;
+      const result = listOf(parsed.doc.body, 'SummaryResult')[0];
+      if (!result) continue;
+      const h = result.SummaryResultHead as CebNode;
+      const lines = listOf(result, 'SummaryResultList');
+      const base = { summary_id: summary.id, decl_seq_no: s(h.declSeqNo), entry_id: s(h.entryId) || null, dec_state: s(h.decState), op_date: s(h.opDate) };
+      const added = await this.repo.addResults(
+        trx,
+        lines.map((l): SummaryResultRow => ({ ...base, invt_no: s(l.invtNo), logistics_no: s(l.logisticsNo), gnum: Number(s(l.gnum)), gseqno: Number(s(l.gseqno)), gcode: s(l.gcode) })),
+      );
+      await this.repo.update(trx, summary.id, { status: 'declared', sum_no: s(h.sumNo) || summary.sum_no }, now);
+      if (!added || !this.ports.declared) continue;
+      const inventories = await this.ports.declarations.documents(trx, 'CEB603Message', 'invt_no', [...new Set(lines.map((l) => s(l.invtNo)))]);
+      const items: DeclaredItem[] = [];
+      for (const l of lines) {
+        const inv = inventories.find((d) => d.invt_no === s(l.invtNo));
+        if (!inv) continue;
+        const node = JSON.parse(inv.fields) as CebNode;
+        const ih = node.InventoryHead as CebNode;
+        const line = listOf(node, 'InventoryList').find((x) => s(x.gnum) === s(l.gnum));
+        if (!line) continue;
+        items.push({
+          invtNo: s(l.invtNo),
+          gnum: Number(s(l.gnum)),
+          gseqno: Number(s(l.gseqno)),
+          gcode: s(l.gcode) || s(line.gcode),
+          gname: s(line.gname),
+          itemNo: s(line.itemNo),
+          qty: s(line.qty),
+          unit: s(line.unit),
+          currency: s(line.currency),
+          totalPrice: s(line.totalPrice),
+          tradeMode: s(ih.tradeMode) as DeclaredItem['tradeMode'],
+          country: s(line.country) || s(ih.country),
+        });
+      }
+      await this.ports.declared(trx, { enterpriseId: summary.enterprise_id, ebcCode: summary.ebc_code, customsCode: s(h.customsCode), sumNo: s(h.sumNo), declSeqNo: s(h.declSeqNo), entryId: s(h.entryId) || null, opDate: s(h.opDate), items }, now);
+    }
+  }
+
+  // --- reading --------------------------------------------------------------------------------
+
+  async list(caller: Caller, before: number | null, limit: number) {
+    requireRead(caller);
+    const rows = await this.repo.list(readFilter(caller), before, limit);
+    return rows.map(view);
+  }
+
+  async show(caller: Caller, id: number) {
+    requireRead(caller);
+    const row = await this.repo.get(id);
+    const ids = readFilter(caller);
+    if (!row || (ids && !ids.includes(row.enterprise_id) && !ids.includes(row.declarant_id))) throw new AppError('NOT_FOUND', `No summary ${id} that you may read.`);
+    const [items, results] = await Promise.all([this.repo.items(id), this.repo.results(id)]);
+    return {
+      ...view(row),
+      inventories: items.map((i) => ({ invtNo: i.invt_no, declarationId: i.declaration_id, standing: i.active === 1 })),
+      declarations: declarationsOf(results),
+    };
+  }
+}
+
+function view(r: SummaryRow) {
+  return {
+    id: r.id,
+    copNo: r.cop_no,
+    status: r.status,
+    sumNo: r.sum_no,
+    messageId: r.message_id,
+    groupKey: r.group_key,
+    ebcCode: r.ebc_code,
+    declarant: r.agent_code,
+    customsCode: r.customs_code,
+    portCode: r.port_code,
+    tradeMode: r.trade_mode,
+    trafMode: r.traf_mode,
+    country: r.country,
+    ownerCode: r.owner_code || null,
+    period: r.period,
+    summaryFlag: r.summary_flag,
+    itemNameFlag: r.item_name_flag,
+    returnInfo: r.return_info,
+    createdAt: new Date(r.created_at).toISOString(),
+    updatedAt: new Date(r.updated_at).toISOString(),
+  };
+}
+
+/** Result lines by declaration, then by item: what the enterprise reconciles against its 报关单. */
+function declarationsOf(rows: SummaryResultRow[]) {
+  const byDecl = new Map<string, { declSeqNo: string; entryId: string | null; decState: string; opDate: string; items: Map<number, { gseqno: number; gcode: string; lines: Array<{ invtNo: string; logisticsNo: string; gnum: number }> }> }>();
+  for (const r of rows) {
+    const d = byDecl.get(r.decl_seq_no) ?? byDecl.set(r.decl_seq_no, { declSeqNo: r.decl_seq_no, entryId: r.entry_id, decState: r.dec_state, opDate: r.op_date, items: new Map() }).get(r.decl_seq_no)!;
+    const item = d.items.get(r.gseqno) ?? d.items.set(r.gseqno, { gseqno: r.gseqno, gcode: r.gcode, lines: [] }).get(r.gseqno)!;
+    item.lines.push({ invtNo: r.invt_no, logisticsNo: r.logistics_no, gnum: r.gnum });
+  }
+  return [...byDecl.values()].map((d) => ({ ...d, items: [...d.items.values()] }));
+}
+
