@@ -210,3 +210,43 @@ export function summaryApplyRecord(input: SummaryApplyInput): CebNode {
     SummaryApplyList: input.invtNos.map((invtNo) => ({ invtNo })),
   };
 }
+
+/** The enterprise's own number of a return (coElNo, C..20 on the tally list), from the inventory's copNo. */
+const returnNoOf = (h: Record<string, string>) => `TH${h.copNo.slice(-18)}`;
+
+/**
+ * CEB213 退货申请单 (export return, 公告2020年第44号): the parcel of a released export inventory
+ * comes back to China. ieFlag I; tradeMode left out (the PDF's 9661/1261 are unconfirmed).
+ */
+export function exportReturnMessage(flow: ExportFlow, invtNo: string, agent: Party, reason = '境外买家拒收退回', now = new Date()): string {
+  const h = inv(flow);
+  const s = flow.shipment;
+  const coElNo = returnNoOf(h);
+  const record = {
+    InvtRefundHead: {
+      ...control(stableGuid('CEB213', coElNo, invtNo), now), customsCode: h.customsCode,
+      ebpCode: h.ebpCode, ebpName: h.ebpName, ebcCode: h.ebcCode, ebcName: h.ebcName,
+      logisticsNo: flow.logisticsNo, logisticsCode: h.logisticsCode, logisticsName: h.logisticsName,
+      coElNo, invtNo, agentCode: agent.code, agentName: agent.name, billNo: s.billNo, ieFlag: 'I',
+      trafMode: s.trafMode, trafName: s.trafName, portCode: h.portCode, reason, country: h.country, voyageNo: s.voyageNo,
+    },
+    InvtRefundList: (flow.inventory.InventoryList as Array<Record<string, string>>).map((l) => ({
+      gnum: l.gnum, gcode: l.gcode, gname: l.gname, gmodel: l.gmodel, qty: l.qty, qty1: l.qty1, unit: l.unit, unit1: l.unit1,
+      ...(l.unit2 ? { qty2: l.qty2, unit2: l.unit2 } : {}),
+    })),
+  };
+  return wrapExport('CEB213Message', [record], agent, undefined, { sign: true });
+}
+
+/** CEB215 退货理货明细单: the supervision site tallied the returned parcel. */
+export function returnTallyMessage(site: Party, flow: ExportFlow, invtNo: string, now = new Date()): string {
+  const h = inv(flow);
+  const s = flow.shipment;
+  const record = {
+    ...control(stableGuid('CEB215', flow.logisticsNo, invtNo), now), customsCode: h.customsCode,
+    operatorCode: site.code, operatorName: site.name, logisticsCode: h.logisticsCode, logisticsName: h.logisticsName,
+    logisticsNo: flow.logisticsNo, invtNo, coElNo: returnNoOf(h), billNo: s.billNo, ieFlag: 'I',
+    trafMode: s.trafMode, trafName: s.trafName, voyageNo: s.voyageNo,
+  };
+  return wrapExport('CEB215Message', [record], site, undefined, { sign: true });
+}

@@ -7,7 +7,7 @@ import { eanCheck } from './catalog.ts';
 import { DESTINATIONS, PRODUCERS } from './export-catalog.ts';
 import { DEMO_EMS_NO } from './flows.ts';
 import {
-  DEMO_EXPORT_PARTIES as P, DEMO_ZONE_DXP_ID, arrivalMessage, departureMessage, exportCancelMessage, makeExportFlow, makeExportFlows,
+  DEMO_EXPORT_PARTIES as P, DEMO_ZONE_DXP_ID, arrivalMessage, departureMessage, exportCancelMessage, exportReturnMessage, returnTallyMessage, makeExportFlow, makeExportFlows,
   summaryApplyRecord, waybillListMessage, wrapExport,
 } from './export.ts';
 import type { ExportFlow, ExportMode, ExportRoot } from './export.ts';
@@ -234,6 +234,19 @@ describe('export flows and messages', () => {
     expect(signed.indexOf('</ceb:BaseSubscribe>')).toBeLessThan(signed.indexOf('<ds:Signature'));
     for (const xml of [arrivalMessage(P.site, flows, { now: NOW }), departureMessage(P.logistics, flows, { now: NOW }), exportCancelMessage(flows[0], invtNoOf(0), P.agent, undefined, NOW)]) {
       expect(verifyCeb(xml).ok).toBe(true);
+    }
+  });
+
+  it('builds the export return (CEB213) and the site tally of it (CEB215) from a flow, valid and signed', () => {
+    for (const mode of ['9610', '9710', '9810'] as const) {
+      const f = makeExportFlow(P, { mode, seed: 21, now: NOW });
+      const ret = valid(exportReturnMessage(f, invtNoOf(1), P.agent, undefined, NOW), `${mode} return`);
+      const rh = head((ret.InvtRefund as CebNode[])[0], 'InvtRefundHead');
+      expect(rh).toMatchObject({ invtNo: invtNoOf(1), ieFlag: 'I', logisticsNo: f.logisticsNo, ebcCode: head(f.inventory, 'InventoryHead').ebcCode, agentCode: P.agent.code });
+      expect(list((ret.InvtRefund as CebNode[])[0], 'InvtRefundList').map((l) => [l.gnum, l.qty])).toEqual(list(f.inventory, 'InventoryList').map((l) => [l.gnum, l.qty]));
+      const tally = valid(returnTallyMessage(P.site, f, invtNoOf(1), NOW), `${mode} tally`);
+      expect((tally.InvtRefundDetail as CebNode[])[0]).toMatchObject({ operatorCode: P.site.code, logisticsNo: f.logisticsNo, coElNo: rh.coElNo });
+      for (const xml of [exportReturnMessage(f, invtNoOf(1), P.agent, undefined, NOW), returnTallyMessage(P.site, f, invtNoOf(1), NOW)]) expect(verifyCeb(xml).ok).toBe(true);
     }
   });
 

@@ -299,5 +299,5 @@ function buildFlow(parties: ExportParties, options: ExportFlowOptions, shared?: 
   return { mode, orderNo, logisticsNo, copNo, order, collection, waybill, inventory, shipment };
 }
 
-export { DEMO_ZONE_DXP_ID, wrapExport, stableGuid, arrivalMessage, departureMessage, waybillListMessage, exportCancelMessage, summaryApplyRecord } from './export-messages.ts';
+export { DEMO_ZONE_DXP_ID, wrapExport, stableGuid, arrivalMessage, departureMessage, waybillListMessage, exportCancelMessage, exportReturnMessage, returnTallyMessage, summaryApplyRecord } from './export-messages.ts';
 export type { ExportRoot, WrapOptions } from './export-messages.ts';

@@ -25,6 +25,10 @@ import { MESSAGES, buildDocument } from '../../src/ceb/index.ts';
 import { signCeb } from '../../src/ceb/dsig.ts';
 import { cancelMessage, refundMessage } from '../../src/demo/aftersales.ts';
 import { arrivalList } from '../../src/demo/arrival.ts';
+import {
+  DEMO_EXPORT_PARTIES, arrivalMessage, departureMessage, exportCancelMessage, exportReturnMessage, makeExportFlow, returnTallyMessage, summaryApplyRecord, waybillListMessage, wrapExport,
+  type ExportMode,
+} from '../../src/demo/export.ts';
 import { DEMO_PARTIES, PLACEHOLDER_SIGNATURE, makeFlow, wrapMessage, type Flow, type Parties, type Party } from '../../src/demo/flows.ts';
 import { SANDBOX_KEYS_DIR } from '../../src/demo/keys.ts';
 import { usccCheckChar } from '../../src/modules/enterprises/index.ts';
@@ -56,10 +60,22 @@ const SESSIONS: Principal[] = ['agentNoCsrf', 'agentSession'];
 // --- who sends what ---------------------------------------------------------------------------------
 
 const IMPORT_TYPES = ['CEB311Message', 'CEB411Message', 'CEB511Message', 'CEB513Message', 'CEB621Message', 'CEB623Message', 'CEB625Message', 'CEB711Message'] as const;
-type ImportType = (typeof IMPORT_TYPES)[number];
+const EXPORT_TYPES = ['CEB303Message', 'CEB403Message', 'CEB505Message', 'CEB507Message', 'CEB509Message', 'CEB603Message', 'CEB605Message', 'CEB607Message', 'CEB701Message', 'CEB213Message', 'CEB215Message'] as const;
+type ImportType = (typeof IMPORT_TYPES)[number] | (typeof EXPORT_TYPES)[number];
 
-/** The zone's policy, as the tests expect it: sender roles of each import message type. */
+/** The zone's policy, as the tests expect it: sender roles of each message type. */
 const SENDERS: Record<ImportType, DemoRole[]> = {
+  CEB303Message: ['ebp', 'ebc', 'overseas'],
+  CEB403Message: ['ebc', 'payment'],
+  CEB505Message: ['logistics'],
+  CEB507Message: ['warehouse'],
+  CEB509Message: ['logistics'],
+  CEB603Message: ['agent', 'ebc'],
+  CEB605Message: ['agent', 'ebc'],
+  CEB607Message: ['ebc', 'agent', 'logistics'],
+  CEB701Message: ['agent', 'ebc'],
+  CEB213Message: ['agent', 'ebc'],
+  CEB215Message: ['warehouse'],
   CEB311Message: ['ebp'],
   CEB411Message: ['payment'],
   CEB511Message: ['logistics'],
@@ -72,8 +88,8 @@ const SENDERS: Record<ImportType, DemoRole[]> = {
 
 // --- who reads and changes what ---------------------------------------------------------------------
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-const UNSAFE = new Set<string>(['POST', 'PATCH', 'DELETE']);
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+const UNSAFE = new Set<string>(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 interface Row {
   method: Method;
@@ -191,7 +207,28 @@ const MATRIX: Row[] = [
   ...rows('GET', '/api/v1/webhooks/{B.webhook}/deliveries', { ...NO_READ, agentB: 200, others: 404 }),
   ...rows('DELETE', '/api/v1/webhooks/{B.webhook}', { ...NO_WRITE, agentB: 204, others: 404 }, { paths: { agentB: '/api/v1/webhooks/{B.webhookToDelete}' } }),
   // Pre-check: for enterprises that declare; it reads other enterprises' documents only for a party.
-  ...rows('POST', '/api/v1/precheck', { agent: 200, agentDeclare: 200, ebp: 200, customs: 403, commerce: 403, operator: 403, bank: 403, overseas: 403, pending: 403, agentRead: 403, others: 200 }, { body: '{A.inventoryXml}' }),
+  ...rows('POST', '/api/v1/precheck', { agent: 200, agentDeclare: 200, ebp: 200, customs: 403, commerce: 403, operator: 403, bank: 403, pending: 403, agentRead: 403, others: 200 }, { body: '{A.inventoryXml}' }),
+
+  // Summary declaration: an enterprise's proposals; requests of which it is consignor or declarant (a bank by the consignor's
+  // consent), regulators everyone's. Only e-commerce enterprises and their agents send CEB701s (-10101 for the rest).
+  ...rows('GET', '/api/v1/summaries/proposals', { ...NO_READ, others: 200 }),
+  ...listing('/api/v1/summaries', { ...NO_READ, others: 200 }, {
+    ...READ_ALL_SEES(['A.summary']), agent: ['A.summary'], agentRead: ['A.summary'], ebc: ['A.summary'], bank: ['A.summary'],
+  }, ['A.summary'], { list: 'summaries' }),
+  ...rows('GET', '/api/v1/summaries/{A.summary}', { ...NO_READ, ...READ_ALL, ...AGENT(200), ebc: 200, bank: 200, others: 404 }),
+  ...rows('POST', '/api/v1/summaries', { ...NO_WRITE, ebc: 404, agent: 404, agentDeclare: 404, agentSession: 404, ebcB: 404, agentB: 404, others: 403 }, { body: '{"key":"2924/2924/3301966A01/9610/5/502/2000-01/F10"}' }),
+
+  // Tax-refund ledger: rates for every credential, changed by the operator; entries of one's own, regulators everyone's
+  // (not shared with a bank by consent); invoices, sales and claims on one's own entries only.
+  ...rows('GET', '/api/v1/refund-rates', { others: 200 }),
+  ...rows('PUT', '/api/v1/refund-rates', { operator: 200, others: 403 }, { body: '{C.refundRates}' }),
+  ...listing('/api/v1/refunds/ledger?limit=500', { ...NO_READ, others: 200 }, { ...READ_ALL_SEES(['A.entry']), ebc: ['A.entry'] }, ['A.entry']),
+  ...rows('GET', '/api/v1/refunds/ledger.csv?month={A.month}', { ...NO_READ, others: 200 }),
+  ...rows('GET', '/api/v1/refunds/totals?from={A.month}&to={A.month}', { ...NO_READ, others: 200 }),
+  ...rows('GET', '/api/v1/refunds/ledger?enterpriseId={id:ebc}', { ...NO_READ, ...READ_ALL, ebc: 200, others: 403 }),
+  ...rows('POST', '/api/v1/refunds/claims', { ...NO_WRITE, agentDeclare: 404, ebc: 409, others: 404 }, { body: '{"entries":[{A.entry}],"period":"{A.month}"}' }),
+  ...rows('POST', '/api/v1/refunds/sales', { ...NO_WRITE, agentDeclare: 404, ebc: 409, others: 404 }, { body: '{"invtNo":"{A.invtNo}","gnum":1,"qty":"1","saleDate":"{A.today}","orderNo":"MATRIX-1"}' }),
+  ...rows('POST', '/api/v1/refunds/invoices', { ...NO_WRITE, agentDeclare: 404, ebc: 409, others: 404 }, { body: '{C.invoice}' }),
 
   // Filing: the enterprise itself, the operator and regulators read it; others get 404 (its existence is not disclosed).
   ...listing('/api/v1/enterprises?limit=500', { agentDeclare: 403, others: 200 }, {
@@ -450,6 +487,11 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
       tax_rates: db.selectFrom('tax_rates').select(['hs_prefix', 'vat_ppm', 'consumption_ppm', 'duty_ppm', 'note', 'updated_at']).orderBy('hs_prefix'),
       positive_list: db.selectFrom('positive_list').select(['hs_prefix', 'name', 'note', 'updated_at']).orderBy('hs_prefix'),
       messages: db.selectFrom('messages').select(['id']).orderBy('id'),
+      summaries: db.selectFrom('summaries').select(['id', 'status']).orderBy('id'),
+      refund_rates: db.selectFrom('refund_rates').select(['hs_prefix', 'valid_from', 'rate_bp']).orderBy('hs_prefix').orderBy('valid_from'),
+      refund_entries: db.selectFrom('refund_entries').select(['id', 'status', 'claimable_fen', 'claimed_fen']).orderBy('id'),
+      refund_invoices: db.selectFrom('refund_invoices').select(['id']).orderBy('id'),
+      refund_sales: db.selectFrom('refund_sales').select(['id']).orderBy('id'),
       audit_log: db.selectFrom('audit_log').select(['seq', 'action']).orderBy('seq', 'desc').limit(1),
     };
     const out: Record<string, string> = {};
@@ -561,6 +603,37 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
     fixtures.set('A.itemRecordNo', line(e1.f));
     fixtures.set('A.stock', `${ems(e1.f)}/${line(e1.f)}`);
     fixtures.set('B.stock', `${EMS_B}/${line(b1.f)}`);
+
+    // Tenant A exports a parcel (the agent declares for the demo ebc), customs closes it, the agent summarises it: a summary
+    // request and, once customs declared it (CEB792), the ebc's refund-ledger entry.
+    const X = DEMO_EXPORT_PARTIES;
+    const ex = makeExportFlow(X, { mode: '9610', seed: seed++ });
+    await accepted('ebp', wrapExport('CEB303Message', [ex.order], X.ebp));
+    await accepted('payment', wrapExport('CEB403Message', [ex.collection!], X.payment));
+    await accepted('logistics', wrapExport('CEB505Message', [ex.waybill], X.logistics));
+    const exId = await accepted('agent', wrapExport('CEB603Message', [ex.inventory], X.agent, undefined, { sign: true }));
+    await until('agent', exId, (x) => x.records[0].status === 'customs-accepted', 'export inventory 120');
+    await accepted('warehouse', arrivalMessage(X.site, [ex]));
+    await until('agent', exId, (x) => x.records[0].status === 'released', 'export inventory 800');
+    await accepted('logistics', departureMessage(X.logistics, [ex]));
+    const exInvtNo = (await until('agent', exId, (x) => x.records[0].status === 'closed', 'export inventory 899')).records[0].invtNo!;
+    const proposed = (await (await by('agent', 'GET', '/api/v1/summaries/proposals')).json()) as { groups: Array<{ key: string }> };
+    const summary = (await (await by('agent', 'POST', '/api/v1/summaries', JSON.stringify({ key: proposed.groups[0].key, invtNos: [exInvtNo] }))).json()) as { id: number };
+    fixtures.set('A.summary', String(summary.id));
+    const entry = await eventually(async () => {
+      const l = (await (await by('ebc', 'GET', '/api/v1/refunds/ledger?limit=500')).json()) as { items: Array<{ id: number; month: string; entryId: string | null; gseqno: number }> };
+      return l.items[0];
+    }, 20_000, 'the ledger entry of the summary');
+    fixtures.set('A.entry', String(entry.id));
+    fixtures.set('A.month', entry.month);
+    fixtures.set('A.invtNo', exInvtNo);
+    fixtures.set('A.today', new Date().toISOString().slice(0, 10));
+    fixtures.set('C.refundRates', JSON.stringify(((await (await by('operator', 'GET', '/api/v1/refund-rates')).json()) as { items: unknown[] }).items));
+    const supplier = uscc('91330683MA2B7K3F0');
+    fixtures.set('C.invoice', JSON.stringify({
+      invoiceCode: '3300231130', invoiceNo: '04519999', invoiceDate: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10), sellerTaxId: supplier, sellerName: '嵊州市华丝丝绸有限公司',
+      amount: '100.00', taxAmount: '13.00', items: [{ entryId: entry.entryId, gseqno: entry.gseqno, qty: '1', amount: '100.00' }],
+    }));
     // Unsigned messages of each tenant, for the signing service.
     fixtures.set('A.unsigned', wrapMessage('CEB621Message', [makeFlow(DEMO_PARTIES, { mode: '9610', seed: seed++ }).inventory], DEMO_PARTIES.agent, undefined, null));
     fixtures.set('B.unsigned', wrapMessage('CEB621Message', [makeFlow(tenantB, { mode: '9610', seed: seed++ }).inventory], parties.agentB, undefined, null));
@@ -658,10 +731,45 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
         }
         case 'CEB711Message':
           return arrivalList(DEMO_PARTIES.warehouse, f.inventory.InventoryHead as Record<string, string>, [f.logisticsNo]);
+        default:
+          return legitExport(type, who);
       }
     };
 
-    const SENDS = IMPORT_TYPES.flatMap((type) => DEMO_ROLES.map((role) => ({ type, role, expect: SENDERS[type].includes(role) ? 202 : 403 })));
+    /** An export message of `type` that `who` may send: a retail order from the platform, a B2B order from the exporter, a booking from the overseas warehouse. */
+    const legitExport = (type: (typeof EXPORT_TYPES)[number], who: DemoRole): string => {
+      const X = DEMO_EXPORT_PARTIES;
+      const declarant = who === 'ebc' ? X.ebc : who === 'logistics' ? X.logistics : X.agent;
+      const mode: ExportMode = type === 'CEB303Message' ? (who === 'ebc' ? '9710' : who === 'overseas' ? '9810' : '9610') : '9610';
+      const f = makeExportFlow({ ...X, agent: declarant }, { mode, seed: seed++ });
+      const invtNo = `29242026E${String(seed).padStart(11, '0')}`;
+      switch (type) {
+        case 'CEB303Message':
+          return wrapExport(type, [f.order], who === 'ebc' ? X.ebc : who === 'overseas' ? X.overseas : X.ebp);
+        case 'CEB403Message':
+          return wrapExport(type, [f.collection!], who === 'ebc' ? X.ebc : X.payment);
+        case 'CEB505Message':
+          return wrapExport(type, [f.waybill], X.logistics);
+        case 'CEB507Message':
+          return arrivalMessage(X.site, [f]);
+        case 'CEB509Message':
+          return departureMessage(X.logistics, [f]);
+        case 'CEB603Message':
+          return wrapExport(type, [f.inventory], declarant, undefined, { sign: true });
+        case 'CEB605Message':
+          return exportCancelMessage(f, invtNo, declarant);
+        case 'CEB607Message':
+          return waybillListMessage(declarant, [f], { [f.logisticsNo]: invtNo });
+        case 'CEB701Message':
+          return wrapExport(type, [summaryApplyRecord({ customsCode: '2924', copNo: `SUM${seed}`, agent: declarant, ebc: X.ebc, declAgent: declarant, invtNos: [invtNo], summaryFlag: '1', itemNameFlag: '0' })], declarant, undefined, { sign: true });
+        case 'CEB213Message':
+          return exportReturnMessage(f, invtNo, declarant);
+        case 'CEB215Message':
+          return returnTallyMessage(X.site, f, invtNo);
+      }
+    };
+
+    const SENDS = [...IMPORT_TYPES, ...EXPORT_TYPES].flatMap((type) => DEMO_ROLES.map((role) => ({ type, role, expect: SENDERS[type].includes(role) ? 202 : 403 })));
 
     it.each(SENDS)('$type from $role → $expect', async ({ type, role, expect: status }) => {
       const sender = SENDERS[type].includes(role) ? role : SENDERS[type][0];

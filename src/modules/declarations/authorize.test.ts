@@ -63,10 +63,11 @@ describe('SEND_POLICY', () => {
     }
   });
 
-  it('keeps regulators, banks, the operator and overseas warehouses out of declaring', () => {
-    for (const role of ['operator', 'bank', 'customs', 'commerce', 'overseas'] as const) {
+  it('keeps regulators, banks and the operator out of declaring, and overseas warehouses to their bookings', () => {
+    for (const role of ['operator', 'bank', 'customs', 'commerce'] as const) {
       for (const [type, policy] of Object.entries(SEND_POLICY)) expect(policy.roles, `${role} ${type}`).not.toContain(role);
     }
+    expect(Object.entries(SEND_POLICY).filter(([, p]) => p.roles.includes('overseas')).map(([t]) => t)).toEqual(['CEB303Message']);
   });
 });
 
@@ -174,7 +175,7 @@ describe('parties of each record', () => {
       expect(err.status).toBe(403);
       expect(err.message).toContain(status);
     }
-    for (const role of ['customs', 'commerce', 'operator', 'bank', 'overseas'] as const) {
+    for (const role of ['customs', 'commerce', 'operator', 'bank'] as const) {
       const err = await refusal(authorizeDeclaration(caller(DEMO_PARTIES.agent, [role], 7), msg, yes.fn));
       expect(err.status, role).toBe(403);
       expect(err.customs?.returnStatus, role).toBe('-10101');

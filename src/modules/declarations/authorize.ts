@@ -38,8 +38,8 @@ export const SEND_POLICY: Readonly<Record<string, SendPolicy>> = {
   // Export (出口统一版). An order comes from the platform; a B2B order or an overseas-warehouse
   // booking (订仓单, whose ebpCode names the warehouse or 无) from the exporter or the warehouse.
   CEB303Message: { roles: ['ebp', 'ebc', 'overseas'], declarant: ['ebpCode', 'ebcCode'] },
-  // 收款单: the XSD names the payment company; in practice the e-commerce enterprise or its agent sends it.
-  CEB403Message: { roles: ['ebc', 'agent', 'payment'], principal: 'ebcCode' },
+  // 收款单: the XSD names the payment company (named in payCode); the exporter may send its own (ebcCode).
+  CEB403Message: { roles: ['payment', 'ebc'], declarant: ['payCode', 'ebcCode'] },
   CEB505Message: { roles: ['logistics'], declarant: 'logisticsCode' },
   CEB507Message: { roles: ['warehouse'], declarant: 'operatorCode' },
   CEB509Message: { roles: ['logistics'], declarant: 'logisticsCode' },

@@ -59,9 +59,7 @@ export async function ensureDemoZone(enterprises: EnterprisesService, dataDir: s
   }
   const now = Date.now();
   const ebc = made.get('ebc')!;
-  await enterprises.grants.grantDelegation(ebc, made.get('agent')!, ['CEB621Message', 'CEB623Message', 'CEB625Message', 'CEB403Message', 'CEB603Message', 'CEB605Message', 'CEB607Message', 'CEB701Message', 'CEB213Message'], now, now + TEN_YEARS_MS, SYSTEM, now);
-  // The payment company reports the exporter's collections (CEB403) for it.
-  await enterprises.grants.grantDelegation(ebc, made.get('payment')!, ['CEB403Message'], now, now + TEN_YEARS_MS, SYSTEM, now);
+  await enterprises.grants.grantDelegation(ebc, made.get('agent')!, ['CEB621Message', 'CEB623Message', 'CEB625Message', 'CEB603Message', 'CEB605Message', 'CEB607Message', 'CEB701Message', 'CEB213Message'], now, now + TEN_YEARS_MS, SYSTEM, now);
   await enterprises.grants.grantConsent(ebc, made.get('bank')!, ['messages', 'receipts', 'stock'], now + TEN_YEARS_MS, SYSTEM, now);
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'demo-credentials.json');

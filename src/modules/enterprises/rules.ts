@@ -109,8 +109,8 @@ export function transition(from: EnterpriseStatus, decision: Decision): Transiti
 
 // --- delegations ----------------------------------------------------------------------------------
 
-/** Declarations an agent may send for its principal: inventories, cancels, returns, arrival lists, collections, summary requests. */
-export const DELEGABLE = ['CEB621Message', 'CEB623Message', 'CEB625Message', 'CEB711Message', 'CEB403Message', 'CEB603Message', 'CEB605Message', 'CEB607Message', 'CEB701Message', 'CEB213Message'] as const;
+/** Declarations an agent may send for its principal: inventories, cancels, returns, arrival lists, master bills, summary requests. */
+export const DELEGABLE = ['CEB621Message', 'CEB623Message', 'CEB625Message', 'CEB711Message', 'CEB603Message', 'CEB605Message', 'CEB607Message', 'CEB701Message', 'CEB213Message'] as const;
 
 // --- qualification documents -----------------------------------------------------------------------
 

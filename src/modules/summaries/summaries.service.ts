@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { MESSAGES, buildDocument, parseDocument, type CebNode } from '../../ceb/index.ts';
 import type { Database } from '../../db/index.ts';
-import type { DeclarationsService, DocumentRow } from '../declarations/index.ts';
+import { requireSendingRole, type DeclarationsService, type DocumentRow } from '../declarations/index.ts';
 import type { ReceivedReceipt } from '../receipts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import { readFilter, requireRead, requireWrite, type Caller } from '../../platform/access.ts';
@@ -100,6 +100,10 @@ export class SummariesService {
   /** The caller's inventories not yet summarised, grouped: as consignor, or as the agent that declared them. */
   async proposals(caller: Caller, summaryFlag: SummaryFlag, itemNameFlag: ItemNameFlag): Promise<Group[]> {
     requireRead(caller);
+    return this.groups(caller, summaryFlag, itemNameFlag);
+  }
+
+  private async groups(caller: Caller, summaryFlag: SummaryFlag, itemNameFlag: ItemNameFlag): Promise<Group[]> {
     const rows = await this.ports.declarations.inStates('CEB603Message', [...DEPARTED], caller.readable === 'all' ? null : caller.id);
     const taken = await this.repo.allTaken();
     const mine = rows
@@ -116,7 +120,9 @@ export class SummariesService {
    */
   async confirm(caller: Caller, input: { key: string; summaryFlag: SummaryFlag; itemNameFlag: ItemNameFlag; invtNos?: string[]; loctNo?: string; note?: string }) {
     requireWrite(caller, 'declare');
-    const groups = await this.proposals(caller, input.summaryFlag, input.itemNameFlag);
+    // Only those who send summary requests (an e-commerce enterprise, its declaration agent) confirm one: -10101 for the rest.
+    requireSendingRole(caller, 'CEB701Message');
+    const groups = await this.groups(caller, input.summaryFlag, input.itemNameFlag);
     const group = groups.find((g) => g.key === input.key);
     if (!group) {
       throw new AppError('NOT_FOUND', `No proposed summary group ${input.key} for ${caller.code}: the inventories may be summarised already, or not yet closed (结关).`, [
