@@ -249,6 +249,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     async startWorkers() {
       workers = true;
       clearance!.start();
+      // Summary confirmations a previous run left half done are settled before new ones start.
+      await summaries.recover().catch((err: unknown) => log.error({ err }, 'summaries: recovery failed'));
       await transport.start(deliver);
       if (config.forwarding) forwarder.start();
       webhooks.start({ pollMs: overrides.webhookPollMs ?? 1000, backoffBaseMs: overrides.webhookBackoffMs ?? 1000, batch: 50, maxAttempts: 12, timeoutMs: 10_000, log });

@@ -6,18 +6,14 @@
  * Every message the platform sends and every receipt it relays validates against the XSD.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_EXPORT_PARTIES as P, arrivalMessage, departureMessage, makeExportFlow, wrapExport, type ExportFlow, type ExportMode } from '../../src/demo/export.ts';
+import { DEMO_EXPORT_PARTIES as P, makeExportFlow, type ExportFlow, type ExportMode } from '../../src/demo/export.ts';
 import { openEnvelope, parseDocument, type CebNode } from '../../src/ceb/index.ts';
 import { fenToYuan, toRmbFen, yuanToFen } from '../../src/modules/tax/index.ts';
 import { usccCheckChar } from '../../src/modules/enterprises/index.ts';
 import { validateWithXsd } from '../support/xmllint.ts';
+import { exporter, type ExportRole } from '../support/exports.ts';
 import { databases, eventually, startPlatform, type Platform } from '../support/platform.ts';
 
-interface Shown {
-  status: string;
-  records: Array<{ status: string; preNo: string | null; invtNo: string | null; returnStatus: string | null; returnInfo: string | null }>;
-  receipts: Array<{ messageType: string; returnStatus: string; returnInfo: string }>;
-}
 interface Summary {
   id: number;
   copNo: string;
@@ -55,7 +51,7 @@ const SUPPLIER = (() => {
   return first17 + usccCheckChar(first17);
 })();
 
-type Role = 'ebp' | 'ebc' | 'payment' | 'logistics' | 'agent' | 'warehouse' | 'overseas' | 'customs';
+type Role = ExportRole;
 const list = (n: CebNode, k: string) => {
   const v = n[k];
   return (Array.isArray(v) ? v : v ? [v] : []) as CebNode[];
@@ -73,44 +69,10 @@ describe.each(databases())('export end to end on %s', { timeout: 90_000 }, (kind
     await p.close();
   });
 
-  const send = async (role: Role, xml: string) => {
-    const res = await p.request('POST', '/api/v1/messages', { key: p.key(role), body: xml });
-    expect(res.status, res.text).toBe(202);
-    return (res.json() as { id: number }).id;
-  };
-  const show = async (role: Role, id: number) => (await p.request('GET', `/api/v1/messages/${id}`, { key: p.key(role) })).json() as Shown;
-  const statusOf = async (role: Role, id: number) => (await show(role, id)).records[0].status;
+  const { show, declare, clear } = exporter(() => p);
   const json = async <T>(role: Role, method: string, path: string, body?: unknown): Promise<{ status: number; body: T; text: string }> => {
     const res = await p.request(method, path, { key: p.key(role), ...(body !== undefined ? { body: JSON.stringify(body), type: 'application/json' } : {}) });
     return { status: res.status, body: res.json() as T, text: res.text };
-  };
-
-  /** Order (platform or exporter), collection, waybill and the signed inventory of a flow; the inventory's message id. */
-  const declare = async (f: ExportFlow): Promise<number> => {
-    const orderBy: Role = f.mode === '9610' || f.mode === '1210' ? 'ebp' : f.mode === '9810' ? 'overseas' : 'ebc';
-    const orderSender = { ebp: P.ebp, ebc: P.ebc, overseas: P.overseas }[orderBy as 'ebp' | 'ebc' | 'overseas'];
-    const ids = [await send(orderBy, wrapExport('CEB303Message', [f.order], orderSender))];
-    if (f.collection) ids.push(await send('payment', wrapExport('CEB403Message', [f.collection], P.payment)));
-    ids.push(await send('logistics', wrapExport('CEB505Message', [f.waybill], P.logistics)));
-    const inv = await send('agent', wrapExport('CEB603Message', [f.inventory], P.agent, undefined, { sign: true }));
-    // The inventory waits on the platform until its documents are at 120; the caller need not.
-    expect(ids).toHaveLength(f.collection ? 3 : 2);
-    return inv;
-  };
-
-  /** Arrival, release, departure, close: the inventory's path after customs took it in. */
-  const clear = async (flows: ExportFlow[], invIds: number[]) => {
-    for (const id of invIds) await eventually(async () => (await statusOf('agent', id)) === 'customs-accepted', 15_000, 'inventory 120');
-    // Customs holds the inventory until the site reports the parcel arrived.
-    await new Promise((r) => setTimeout(r, 300));
-    for (const id of invIds) expect(await statusOf('agent', id)).toBe('customs-accepted');
-    const arrival = await send('warehouse', arrivalMessage(P.site, flows));
-    for (const id of invIds) await eventually(async () => (await statusOf('agent', id)) === 'released', 15_000, 'inventory 800');
-    await new Promise((r) => setTimeout(r, 300));
-    for (const id of invIds) expect(await statusOf('agent', id)).toBe('released');
-    const departure = await send('logistics', departureMessage(P.logistics, flows));
-    for (const id of invIds) await eventually(async () => (await statusOf('agent', id)) === 'closed', 15_000, 'inventory 899');
-    return { arrival, departure };
   };
 
   const summarise = async (invtNos: string[], mode: ExportMode): Promise<Summary> => {

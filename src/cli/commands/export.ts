@@ -4,7 +4,7 @@
  * release, departure, close — then, with --summarise, confirms the summary the platform proposes
  * and follows it to customs' declaration (CEB792) and the tax-refund ledger.
  */
-import { DEMO_EXPORT_PARTIES, arrivalMessage, departureMessage, makeExportFlow, wrapExport, type ExportFlow, type ExportMode } from '../../demo/export.ts';
+import { DEMO_EXPORT_PARTIES, arrivalMessage, departureMessage, makeExportFlows, wrapExport, type ExportFlow, type ExportMode } from '../../demo/export.ts';
 import { CliError, apiError, type Client, type Context, type Values } from '../client.ts';
 
 export const summary = 'Send complete demo export flows (order → departure → summary → declaration)';
@@ -48,6 +48,21 @@ interface SummaryView {
   declarations: Array<{ declSeqNo: string; entryId: string | null; items: Array<{ gseqno: number; gcode: string; lines: unknown[] }> }>;
 }
 
+interface LedgerEntry {
+  id: number;
+  declSeqNo: string;
+  entryId: string | null;
+  gseqno: number;
+  gcode: string;
+  gname: string;
+  fob: string;
+  currency: string;
+  fobRmb: string | null;
+  regime: string;
+  rate: number | null;
+  status: string;
+}
+
 const MODES: readonly ExportMode[] = ['9610', '1210', '9710', '9810'];
 const bytes = (s: string) => new TextEncoder().encode(s);
 const P = DEMO_EXPORT_PARTIES;
@@ -84,7 +99,8 @@ export async function run(ctx: Context, _positionals: string[], values: Values):
   if (!MODES.includes(mode)) throw new CliError(`--mode: one of ${MODES.join(', ')}`, 2);
   const seed = values.seed !== undefined ? Number(values.seed) : Date.now() % 1_000_000_007;
   const timeoutMs = Number(values.timeout ?? 60) * 1000;
-  const flows = Array.from({ length: n }, (_, i) => makeExportFlow(P, { mode, seed: seed + i, orderNoPrefix: String(values.prefix ?? 'EXDEMO') }));
+  // One consignment: the parcels share destination and master bill, so they summarise together.
+  const flows = makeExportFlows(P, n, { mode, seed, orderNoPrefix: String(values.prefix ?? 'EXDEMO') });
   const as = (role: string) => ctx.client(ctx.keyFor(role));
   const show = (id: number) => as('agent').json<View>(`/api/v1/messages/${id}`);
 
@@ -132,10 +148,12 @@ export async function run(ctx: Context, _positionals: string[], values: Values):
   const proposals = await as('agent').json<{ groups: Array<{ key: string; inventories: Array<{ invtNo: string }>; items: number }> }>('/api/v1/summaries/proposals');
   const mine = new Set(released.map((v) => v.records[0].invtNo).filter(Boolean));
   const groups = proposals.groups.filter((g) => g.inventories.some((x) => mine.has(x.invtNo)));
+  const declared: string[] = [];
   for (const g of groups) {
-    const sent = await post(as('agent'), JSON.stringify({ key: g.key }), '/api/v1/summaries', 'application/json');
+    const invtNos = g.inventories.map((x) => x.invtNo).filter((x) => mine.has(x));
+    const sent = await post(as('agent'), JSON.stringify({ key: g.key, invtNos }), '/api/v1/summaries', 'application/json');
     const s = sent.body as SummaryView;
-    console.log(`summary ${s.copNo}: ${g.inventories.length} inventories, ${g.items} declaration item(s), sent as CEB701 #${(sent.body as { messageId: number }).messageId}`);
+    console.log(`summary ${s.copNo}: ${invtNos.length} inventories, ${g.items} declaration item(s), sent as CEB701 #${(sent.body as { messageId: number }).messageId}`);
     deadline = Date.now() + timeoutMs;
     const end = await until(() => as('agent').json<SummaryView>(`/api/v1/summaries/${s.id}`), (x) => ['declared', 'refused', 'failed'].includes(x.status), deadline);
     if (end.status !== 'declared') {
@@ -143,8 +161,16 @@ export async function run(ctx: Context, _positionals: string[], values: Values):
       console.log(`summary ${s.copNo}: ${end.status} ${end.returnInfo ?? ''}`);
       continue;
     }
-    for (const d of end.declarations) console.log(`summary ${s.copNo} (sumNo ${end.sumNo}): declaration ${d.declSeqNo}, 报关单号 ${d.entryId ?? '(pending)'}, ${d.items.length} item(s)`);
+    for (const d of end.declarations) {
+      console.log(`summary ${s.copNo} (sumNo ${end.sumNo}): declaration ${d.declSeqNo}, 报关单号 ${d.entryId ?? '(pending)'}, ${d.items.length} item(s)`);
+      declared.push(d.declSeqNo);
+    }
   }
-  console.log('\nThe tax-refund ledger: silkgate receipts --as ebc, or GET /api/v1/refunds/ledger with the exporter\'s key');
+  // The exporter's refund ledger: one entry per declared line.
+  const ledger = await as('ebc').json<{ items: LedgerEntry[] }>('/api/v1/refunds/ledger?limit=500');
+  for (const e of ledger.items.filter((x) => declared.includes(x.declSeqNo))) {
+    console.log(`ledger #${e.id}: 报关单 ${e.entryId ?? e.declSeqNo} item ${e.gseqno} ${e.gcode} ${e.gname} — FOB ${e.fob} (${e.currency}) = ${e.fobRmb ?? '?'} RMB, ${e.regime === 'exempt' ? '免税 exempt' : `退税 ${e.rate ?? '?'}%`}, ${e.status}`);
+  }
+  if (mode === '9710' || mode === '9810') console.log('\nRegister the purchase invoices (POST /api/v1/refunds/invoices) to make the refunds claimable — docs/refunds.md');
   return failed ? 1 : 0;
 }

@@ -45,6 +45,11 @@ export class SummariesRepository {
     await trx.updateTable('summary_items').set({ active: 0 }).where('summary_id', '=', id).execute();
   }
 
+  /** Confirmations cut short: still preparing, started before `before`. */
+  async preparing(before: number): Promise<SummaryRow[]> {
+    return this.db.selectFrom('summaries').selectAll().where('status', '=', 'preparing').where('created_at', '<', before).execute();
+  }
+
   async byMessage(trx: Kysely<Database>, messageIds: number[]): Promise<SummaryRow[]> {
     if (!messageIds.length) return [];
     return trx.selectFrom('summaries').selectAll().where('message_id', 'in', messageIds).execute();

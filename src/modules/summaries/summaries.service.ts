@@ -240,6 +240,29 @@ export class SummariesService {
     return buildDocument(MESSAGES.CEB701Message, body, { prefix: 'ceb' });
   }
 
+  /**
+   * Confirmations a stopped process left half done (inventories claimed, ingest's answer never
+   * recorded): the CEB701 was stored — link it — or it was not — free the inventories. Only
+   * summaries older than `graceMs`, so another process's confirmation in flight is left alone.
+   */
+  async recover(graceMs = 5 * 60_000): Promise<{ linked: number; failed: number }> {
+    const out = { linked: 0, failed: 0 };
+    for (const s of await this.repo.preparing(this.now() - graceMs)) {
+      const [sent] = await this.ports.declarations.documents(this.repo.db, 'CEB701Message', 'corr_key', [`summary|${s.ebc_code}|${s.cop_no}`]);
+      await this.repo.db.transaction().execute(async (trx) => {
+        if (sent) {
+          await this.repo.update(trx, s.id, { message_id: sent.message_id, status: 'sent' }, this.now());
+          out.linked++;
+        } else {
+          await this.repo.update(trx, s.id, { status: 'failed', return_info: 'the summary request was never stored: the platform stopped while confirming it' }, this.now());
+          await this.repo.release(trx, s.id);
+          out.failed++;
+        }
+      });
+    }
+    return out;
+  }
+
   // --- receipts -------------------------------------------------------------------------------
 
   /** CEB702: customs took the request (120, with its sumNo) or refused it (100, negative): then its inventories are free again. */
