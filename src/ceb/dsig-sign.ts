@@ -4,6 +4,7 @@ import { readCertificate, type ParsedCertificate } from './certificate.ts';
 import { canonicalUnsigned, escAttr } from './c14n.ts';
 import { signerFor, type Signer } from './dsig-crypto.ts';
 import { CEB_NS, DS_NS, URI, XSI_NS, type Algorithm, type SigningKey } from './dsig-model.ts';
+import { MESSAGES } from './schema/index.ts';
 import { ROOT_START, TRAILER, canonicalDocument, namespacesDeclaredOn, parseXml, refuseDoctype, type NamespacePrefix } from './dsig-xml.ts';
 
 /**
@@ -17,10 +18,12 @@ export function signCeb(xml: string, key: SigningKey): string {
   const { cert, signer } = keyMaterial(key);
   const { text, rootName, canonical, rootNamespaces } = prepareStreaming(xml) ?? prepareDom(xml);
 
-  // Where the Signature goes: right before the root's end tag, after whatever precedes it.
+  // Where the Signature goes: right before the root's end tag, after whatever precedes it — except
+  // in an export message, whose XSD puts it before the (optional, last) ExtendMessage.
   const endTag = `</${rootName}`;
-  const close = text.lastIndexOf(endTag);
-  if (close < 0 || !TRAILER.test(text.slice(close + endTag.length))) throw new Error('signCeb: cannot locate the root end tag');
+  const end = text.lastIndexOf(endTag);
+  if (end < 0 || !TRAILER.test(text.slice(end + endTag.length))) throw new Error('signCeb: cannot locate the root end tag');
+  const close = beforeExtendMessage(text, rootName, end) ?? end;
 
   const digestAlg = key.algorithm === 'sm2-sm3' ? 'sm3' : 'sha1';
   const digest = createHash(digestAlg).update(canonical, 'utf8').digest('base64');
@@ -53,6 +56,20 @@ export function signCeb(xml: string, key: SigningKey): string {
     `<ds:X509Data><ds:X509Certificate>${cert.info.der.toString('base64')}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
     '</ds:Signature>';
   return text.slice(0, close) + signature + text.slice(close);
+}
+
+/**
+ * In an export message (root CEBnnnMessage of the export family), the offset of a root-level
+ * ExtendMessage start tag: the last child, so the last such tag before the root end (Message
+ * content is text, where a "<" is escaped).
+ */
+function beforeExtendMessage(text: string, rootName: string, end: number): number | null {
+  const colon = rootName.indexOf(':');
+  const local = rootName.slice(colon + 1);
+  if (!Object.hasOwn(MESSAGES, local) || MESSAGES[local].family !== 'export') return null;
+  const tag = `<${colon >= 0 ? rootName.slice(0, colon + 1) : ''}ExtendMessage`;
+  const at = text.lastIndexOf(tag, end);
+  return at >= 0 && /[\s>/]/.test(text[at + tag.length] ?? '') ? at : null;
 }
 
 interface Prepared {

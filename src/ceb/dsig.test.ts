@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDir, validateWithXsd } from '../../test/support/xmllint.ts';
 import { DEMO_PARTIES, makeFlow, wrapMessage } from '../demo/flows.ts';
 import { canonicalSignedInfo, checkSignature, signCeb, verifyCeb, type SigningKey } from './dsig.ts';
-import { parseDocument } from './index.ts';
+import { MESSAGES, buildDocument, parseDocument } from './index.ts';
+import { DEMO_EXPORT_PARTIES, makeExportFlow } from '../demo/export.ts';
 
 const SAMPLE_621 = path.join(sharedDir(), 'ceb', 'samples', 'import', 'CEB621Message.xml');
 const SIGNED_INFO_START =
@@ -70,6 +71,25 @@ describe('SM2-SM3', () => {
     // Everything else is untouched.
     const withoutSig = signed.replace(/<ds:Signature[\s\S]*<\/ds:Signature>/, '').replace(' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"', '');
     expect(withoutSig).toBe(unsigned621);
+  });
+
+  it('puts the Signature of an export message before its ExtendMessage, where the export XSD wants it', () => {
+    const f = makeExportFlow(DEMO_EXPORT_PARTIES, { mode: '9710', seed: 3 });
+    const body = {
+      guid: (f.inventory.InventoryHead as Record<string, string>).guid,
+      version: '1.0',
+      Inventory: [f.inventory],
+      BaseTransfer: { copCode: DEMO_PARTIES.agent.code, copName: DEMO_PARTIES.agent.name, dxpMode: 'DXP', dxpId: DEMO_PARTIES.agent.dxpId },
+      // Message is an element of any content; the JSON form carries it as its XML.
+      ExtendMessage: { name: 'order-ref', version: '1.0', Message: '<ceb:Message><ref xmlns="urn:example:shop">EX-1 &amp; EX-2</ref></ceb:Message>' },
+    };
+    const xml = buildDocument(MESSAGES.CEB603Message, body, { prefix: 'ceb' });
+    const signed = signCeb(xml, sm2Key);
+    expect(signed.indexOf('</ds:Signature>')).toBeLessThan(signed.indexOf('<ceb:ExtendMessage'));
+    const v = validateWithXsd(signed, 'export');
+    expect(v.ok, v.errors).toBe(true);
+    expect(verifyCeb(signed).ok).toBe(true);
+    expect(checkSignature(Buffer.from(signed)).ok).toBe(true);
   });
 
   it('produces KeyName = serial in lower-case hex, a 64-byte r‖s value and a 32-byte SM3 digest', () => {
