@@ -148,6 +148,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     // Each declaration customs makes of a summary enters the tax-refund ledger in the receipt's transaction.
     declared: (trx, result, now) => refunds.declared(trx, result, now),
   });
+  receipts.onApplied((trx, changes) => summaries.inventoriesClosed(trx, changes, Date.now()));
   receipts.onReceived(['CEB702Message'], (trx, list, now) => summaries.summaryReturned(trx, list, now));
   receipts.onReceived(['CEB792Message'], (trx, list, now) => summaries.resultReceived(trx, list, now));
 

@@ -269,6 +269,7 @@ export interface Database {
   receipt_parties: ReceiptPartiesTable;
   summaries: SummariesTable;
   summary_items: SummaryItemsTable;
+  summary_candidates: SummaryCandidatesTable;
   summary_results: SummaryResultsTable;
   refund_rates: RefundRatesTable;
   refund_entries: RefundEntriesTable;
@@ -515,6 +516,21 @@ export interface SummaryItemsTable {
   invt_no: string;
   /** 1 while the summary stands; 0 once customs refused it (the inventory may be summarised again). */
   active: number;
+}
+
+export interface SummaryCandidatesTable {
+  /** The CEB603 record. */
+  declaration_id: number;
+  /** The enterprise that declared it (the agent, or the consignor itself). */
+  sender_id: number;
+  ebc_code: string;
+  agent_code: string;
+  invt_no: string;
+  /** The grouping's view of the inventory (JSON of grouping.ts Candidate). */
+  candidate: string;
+  /** 1 while a standing summary holds it. */
+  taken: number;
+  closed_at: number;
 }
 
 export interface SummaryResultsTable {

@@ -110,7 +110,9 @@ describe.each(databases())('summary declaration on %s', { timeout: 90_000 }, (ki
       trade_mode: '9610', traf_mode: '5', country: '502', owner_code: '', period: g.period, summary_flag: '1', item_name_flag: '0', cop_no: 'SUM20000101999999',
       message_id: null, status: 'preparing', sum_no: null, return_info: null, created_at: long, updated_at: long,
     }).returning('id').executeTakeFirstOrThrow();
+    // As a confirmation claims an inventory: its summary item, and the candidate taken.
     await db.insertInto('summary_items').values({ summary_id: id, declaration_id: decl.id, invt_no: consignment[2], active: 1 }).execute();
+    await db.updateTable('summary_candidates').set({ taken: 1 }).where('declaration_id', '=', decl.id).execute();
     expect(groupOf(await proposals(), consignment[2])).toBeUndefined();
 
     const settled = await p.app.summaries.recover();
@@ -129,7 +131,9 @@ describe.each(databases())('summary declaration on %s', { timeout: 90_000 }, (ki
       message_id: null, status: 'preparing', sum_no: null, return_info: null, created_at: long, updated_at: long,
     }).returning('id').executeTakeFirstOrThrow();
     await db.insertInto('summary_items').values({ summary_id: stored, declaration_id: decl.id, invt_no: consignment[2], active: 1 }).execute();
+    await db.updateTable('summary_candidates').set({ taken: 1 }).where('declaration_id', '=', decl.id).execute();
     expect(await p.app.summaries.recover()).toEqual({ linked: 1, failed: 0 });
+    expect(groupOf(await proposals(), consignment[2])).toBeUndefined();
     const linked = await eventually(async () => {
       const s = await call<{ status: string; messageId: number; declarations: unknown[] }>('agent', 'GET', `/api/v1/summaries/${stored}`);
       return s.body.status === 'declared' && s.body;

@@ -51,6 +51,24 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .execute();
   await sql`create unique index summary_items_active on summary_items (declaration_id) where active = 1`.execute(db);
 
+  // Closed (899) B-flag export inventories, kept as customs closes them: proposals read this table
+  // only, never the whole history of inventories. `taken` while a standing summary holds one.
+  await db.schema
+    .createTable('summary_candidates')
+    .addColumn('declaration_id', big as 'integer', (c) => c.primaryKey())
+    .addColumn('sender_id', big as 'integer', (c) => c.notNull())
+    .addColumn('ebc_code', 'text', (c) => c.notNull())
+    .addColumn('agent_code', 'text', (c) => c.notNull())
+    .addColumn('invt_no', 'text', (c) => c.notNull())
+    .addColumn('candidate', 'text', (c) => c.notNull())
+    .addColumn('taken', 'integer', (c) => c.notNull())
+    .addColumn('closed_at', big as 'integer', (c) => c.notNull())
+    .execute();
+  for (const col of ['sender_id', 'ebc_code', 'agent_code'] as const) {
+    await db.schema.createIndex(`summary_candidates_${col}`).on('summary_candidates').columns([col, 'taken', 'declaration_id']).execute();
+  }
+  await db.schema.createIndex('summary_candidates_open').on('summary_candidates').columns(['taken', 'declaration_id']).execute();
+
   // One row per inventory line a CEB792 placed in a declaration item.
   await db.schema
     .createTable('summary_results')

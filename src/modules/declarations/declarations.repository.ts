@@ -353,19 +353,6 @@ export class DeclarationsRepository {
   }
 
   /** Like documents(), without the record's fields: for checks that need only keys and status. */
-  /** Records of a type in one of `statuses` that an enterprise sent or was declared for (a party), oldest first. */
-  async inStates(messageType: string, statuses: string[], enterpriseId: number | null, limit: number): Promise<DocumentRow[]> {
-    let q = this.db
-      .selectFrom('declarations')
-      .select([...REF_COLUMNS, 'return_status', 'return_info', 'fields', 'updated_at'])
-      .where('message_type', '=', messageType)
-      .where('status', 'in', statuses);
-    if (enterpriseId !== null) {
-      q = q.where((eb) => eb.or([eb('enterprise_id', '=', enterpriseId), eb('message_id', 'in', eb.selectFrom('message_parties').select('message_id').where('enterprise_id', '=', enterpriseId))]));
-    }
-    return q.orderBy('id').limit(limit).execute();
-  }
-
   async refs(trx: Kysely<Database>, messageType: string, column: 'corr_key' | 'ref_key' | 'invt_no', keys: string[]): Promise<Array<DeclarationRef & { updated_at: number }>> {
     const out: Array<DeclarationRef & { updated_at: number }> = [];
     for (const part of chunks([...new Set(keys)])) {

@@ -218,11 +218,6 @@ export class DeclarationsService {
     return this.repo.documents(trx, messageType, column, keys);
   }
 
-  /** Records of a type in these states that the enterprise sent or was declared for (null: everyone's), oldest first. */
-  inStates(messageType: string, statuses: RecordStatus[], enterpriseId: number | null, limit = 10_000) {
-    return this.repo.inStates(messageType, statuses, enterpriseId, limit);
-  }
-
   refs(trx: Kysely<Database>, messageType: string, column: 'corr_key' | 'ref_key' | 'invt_no', keys: string[]) {
     return this.repo.refs(trx, messageType, column, keys);
   }

@@ -17,6 +17,7 @@ export class SummariesRepository {
         .values(items.slice(i, i + 300).map((x) => ({ summary_id: id, declaration_id: x.declarationId, invt_no: x.invtNo, active: 1 })))
         .execute();
     }
+    await this.setTaken(trx, items.map((x) => x.declarationId), 1);
     return id;
   }
 
@@ -30,19 +31,35 @@ export class SummariesRepository {
     return out;
   }
 
-  /** Every inventory in a standing summary (proposals leave them out). */
-  async allTaken(): Promise<Set<number>> {
-    const rows = await this.db.selectFrom('summary_items').select('declaration_id').where('active', '=', 1).execute();
-    return new Set(rows.map((r) => r.declaration_id));
+  /** Inventories customs just closed become candidates (a repeated close changes nothing). */
+  async addCandidates(trx: Kysely<Database>, rows: Array<Insertable<Database['summary_candidates']>>): Promise<void> {
+    for (let i = 0; i < rows.length; i += 200) {
+      await trx.insertInto('summary_candidates').values(rows.slice(i, i + 200)).onConflict((oc) => oc.column('declaration_id').doNothing()).execute();
+    }
+  }
+
+  /** Candidates not in a standing summary that the enterprise sent or is consignor or agent of (null: all), oldest first. */
+  async openCandidates(who: { id: number; code: string } | null, limit: number): Promise<string[]> {
+    let q = this.db.selectFrom('summary_candidates').select('candidate').where('taken', '=', 0);
+    if (who) q = q.where((eb) => eb.or([eb('sender_id', '=', who.id), eb('ebc_code', '=', who.code), eb('agent_code', '=', who.code)]));
+    return (await q.orderBy('declaration_id').limit(limit).execute()).map((r) => r.candidate);
+  }
+
+  async setTaken(trx: Kysely<Database>, declarationIds: number[], taken: 0 | 1): Promise<void> {
+    for (let i = 0; i < declarationIds.length; i += 500) {
+      await trx.updateTable('summary_candidates').set({ taken }).where('declaration_id', 'in', declarationIds.slice(i, i + 500)).execute();
+    }
   }
 
   async update(trx: Kysely<Database>, id: number, patch: Partial<Pick<SummaryRow, 'message_id' | 'status' | 'sum_no' | 'return_info'>>, now: number): Promise<void> {
     await trx.updateTable('summaries').set({ ...patch, updated_at: now }).where('id', '=', id).execute();
   }
 
-  /** A refused or failed summary frees its inventories. */
+  /** A refused or failed summary frees its inventories: candidates again. */
   async release(trx: Kysely<Database>, id: number): Promise<void> {
+    const items = await trx.selectFrom('summary_items').select('declaration_id').where('summary_id', '=', id).where('active', '=', 1).execute();
     await trx.updateTable('summary_items').set({ active: 0 }).where('summary_id', '=', id).execute();
+    await this.setTaken(trx, items.map((i) => i.declaration_id), 0);
   }
 
   /** Confirmations cut short: still preparing, started before `before`. */

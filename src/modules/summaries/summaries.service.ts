@@ -1,6 +1,7 @@
 /**
- * Summary declaration (清单核放、汇总申报). The platform proposes groups of the caller's released
- * and departed (结关, 899) B-flag export inventories; the enterprise confirms one; the platform
+ * Summary declaration (清单核放、汇总申报). Customs closes (结关, 899) an export inventory after its
+ * departure; closed B-flag inventories become candidates, which the platform proposes in groups;
+ * the enterprise confirms one; the platform
  * builds the CEB701 for it, signs it with the enterprise's held key when there is one, and sends
  * it through ingest like any message of the enterprise's (authorization, audit, outbox). The
  * CEB702 tells whether customs took it (and its sumNo); each CEB792 ties inventory lines to the
@@ -10,13 +11,13 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { MESSAGES, buildDocument, parseDocument, type CebNode } from '../../ceb/index.ts';
 import type { Database } from '../../db/index.ts';
-import { requireSendingRole, type DeclarationsService, type DocumentRow } from '../declarations/index.ts';
+import { requireSendingRole, type DeclarationsService, type DocumentRow, type StatusChange } from '../declarations/index.ts';
 import type { ReceivedReceipt } from '../receipts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import { readFilter, requireRead, requireWrite, type Caller } from '../../platform/access.ts';
 import { AppError } from '../../platform/errors.ts';
 import { cstDate, cstTime14 } from '../../platform/time.ts';
-import { proposeGroups, type Candidate, type Group, type ItemNameFlag, type SummaryFlag } from './grouping.ts';
+import { proposeGroups, summarisable, type Candidate, type Group, type ItemNameFlag, type SummaryFlag } from './grouping.ts';
 import type { SummariesRepository, SummaryResultRow, SummaryRow } from './summaries.repository.ts';
 
 /** An item of a customs declaration as the refund ledger takes it. */
@@ -47,7 +48,7 @@ export interface DeclarationResult {
 }
 
 export interface SummariesPorts {
-  declarations: Pick<DeclarationsService, 'inStates' | 'documents' | 'ingest' | 'partiesOf'>;
+  declarations: Pick<DeclarationsService, 'recordsOf' | 'documents' | 'ingest' | 'partiesOf'>;
   audit: AuditLog;
   /** Signs an unsigned message with the caller's platform-held key; NOT_FOUND when it holds none. */
   sign?(caller: Caller, body: Buffer): Promise<{ xml: string }>;
@@ -62,8 +63,8 @@ const listOf = (n: CebNode, name: string) => {
   return (Array.isArray(v) ? v : v ? [v] : []) as CebNode[];
 };
 const actorOf = (c: Caller) => (c.accountId !== undefined ? `account:${c.accountId}@${c.code}` : `enterprise:${c.code}`);
-/** Released inventories count once they are closed (结关): customs closes an export after its departure. */
-const DEPARTED = ['closed'] as const;
+/** Groups are made of at most this many open candidates of a caller, oldest first. */
+const MAX_CANDIDATES = 20_000;
 
 function candidateOf(d: DocumentRow): Candidate {
   const inv = JSON.parse(d.fields) as CebNode;
@@ -104,13 +105,23 @@ export class SummariesService {
   }
 
   private async groups(caller: Caller, summaryFlag: SummaryFlag, itemNameFlag: ItemNameFlag): Promise<Group[]> {
-    const rows = await this.ports.declarations.inStates('CEB603Message', [...DEPARTED], caller.readable === 'all' ? null : caller.id);
-    const taken = await this.repo.allTaken();
-    const mine = rows
-      .filter((d) => !taken.has(d.id) && d.invt_no)
-      .map(candidateOf)
-      .filter((c) => caller.readable === 'all' || c.ebcCode === caller.code || c.agentCode === caller.code);
-    return proposeGroups(mine, summaryFlag, itemNameFlag);
+    const rows = await this.repo.openCandidates(caller.readable === 'all' ? null : { id: caller.id, code: caller.code }, MAX_CANDIDATES);
+    return proposeGroups(rows.map((r) => JSON.parse(r) as Candidate), summaryFlag, itemNameFlag);
+  }
+
+  /** Inside the receipts' transaction: export inventories customs closed (结关, after departure) become candidates. */
+  async inventoriesClosed(trx: Kysely<Database>, changes: StatusChange[], now: number): Promise<void> {
+    const closed = changes.filter((c) => c.declaration.message_type === 'CEB603Message' && c.to === 'closed');
+    if (!closed.length) return;
+    const ids = new Set(closed.map((c) => c.declaration.id));
+    const numbers = new Map(closed.map((c) => [c.declaration.id, c.declaration.invt_no]));
+    const records = (await this.ports.declarations.recordsOf(trx, [...new Set(closed.map((c) => c.declaration.message_id))])).filter((d) => ids.has(d.id));
+    const rows = records.flatMap((d) => {
+      const c = candidateOf({ ...d, invt_no: numbers.get(d.id) ?? d.invt_no });
+      if (!summarisable(c) || !c.invtNo) return [];
+      return [{ declaration_id: d.id, sender_id: d.enterprise_id, ebc_code: c.ebcCode, agent_code: c.agentCode, invt_no: c.invtNo, candidate: JSON.stringify(c), taken: 0, closed_at: now }];
+    });
+    await this.repo.addCandidates(trx, rows);
   }
 
   /**
