@@ -177,6 +177,17 @@ describe.each(databases())('export end to end on %s', { timeout: 90_000 }, (kind
     }
   });
 
+  it('clears a 1210 special-zone export parcel into an exempt declaration', async () => {
+    const f = makeExportFlow(P, { mode: '1210', seed: seed++ });
+    expect(head(f).emsNo).toBeTruthy();
+    const invId = await declare(f);
+    await clear([f], [invId]);
+    const invtNo = (await show('agent', invId)).records[0].invtNo!;
+    const summary = await summarise([invtNo], '1210');
+    for (const e of await ledgerOf(summary.declarations[0].declSeqNo)) expect(e).toMatchObject({ tradeMode: '1210', regime: 'exempt', status: 'exempt' });
+    await allValid('agent', [invId, summary.messageId]);
+  });
+
   it('refuses an export inventory that does not match its order, naming both documents; nothing goes to customs', async () => {
     const f = makeExportFlow(P, { mode: '9610', seed: seed++ });
     const line = list(f.inventory, 'InventoryList')[0];
@@ -216,10 +227,14 @@ describe.each(databases())('export end to end on %s', { timeout: 90_000 }, (kind
       expect(toRmbFen(h.goodsValue, h.currency)!).toBeLessThanOrEqual(500_000);
     }
     const ids = [await declare(b2b), await declare(owh)];
-    for (const [i, f] of [b2b, owh].entries()) await clear([f], [ids[i]]);
+    const sites = [];
+    for (const [i, f] of [b2b, owh].entries()) sites.push(await clear([f], [ids[i]]));
     const invtNos = await Promise.all(ids.map(async (id) => (await show('agent', id)).records[0].invtNo!));
     const s1 = await summarise([invtNos[0]], '9710');
     const s2 = await summarise([invtNos[1]], '9810');
+    await allValid('agent', [...ids, s1.messageId, s2.messageId]);
+    await allValid('warehouse', sites.map((x) => x.arrival));
+    await allValid('logistics', sites.map((x) => x.departure));
     expect(s1.declarations[0].entryId).not.toBe(s2.declarations[0].entryId);
     for (const [s, f] of [[s1, b2b], [s2, owh]] as const) {
       expect(s.declarations[0].items.flatMap((i) => i.lines)).toHaveLength(list(f.inventory, 'InventoryList').length);
