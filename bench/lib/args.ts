@@ -5,7 +5,7 @@ export interface BenchArgs {
   recordsPerMessage: number;
   connections: number;
   warmup: number | null; // messages not counted; null = min(500, 10 % of the messages)
-  mode: '9610' | '1210' | 'mixed';
+  mode: '9610' | '1210' | 'mixed' | 'export';
   seed: number;
   forwarding: 'on' | 'off';
   /** A real signature (the demo zone's sandbox keys) on every message (`all`, as signed enterprise traffic) or only where the XSD requires it (`inventory`). */
@@ -29,7 +29,7 @@ in-process floor (parse + durable SQLite insert of the same bytes, no HTTP).
   --records-per-message K   records of one type per message, 1..100 (default 1)
   --connections C           concurrent keep-alive HTTP connections (default 64)
   --warmup M                messages sent first and not counted (default min(500, 10 %))
-  --mode 9610|1210|mixed    flow type (default mixed: alternating)
+  --mode 9610|1210|mixed|export  flow type (default mixed: alternating 9610/1210 import; export: 9610 retail export)
   --seed S                  generator seed (default 1)
   --forwarding on|off       off sets SILKGATE_FORWARDING=off on the platform (default on)
   --sign all|inventory      sign every message (sandbox keys), or only the CEB621 (default all)
@@ -88,7 +88,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--records-per-message': a.recordsPerMessage = int(flag, 1, 100); break;
       case '--connections': a.connections = int(flag, 1, 4096); break;
       case '--warmup': a.warmup = int(flag, 0, 10_000_000); break;
-      case '--mode': a.mode = oneOf(flag, ['9610', '1210', 'mixed'] as const); break;
+      case '--mode': a.mode = oneOf(flag, ['9610', '1210', 'mixed', 'export'] as const); break;
       case '--seed': a.seed = int(flag, 0, 2 ** 32 - 1); break;
       case '--forwarding': a.forwarding = oneOf(flag, ['on', 'off'] as const); break;
       case '--sign': a.sign = oneOf(flag, ['all', 'inventory'] as const); break;

@@ -1,16 +1,19 @@
 /**
- * The benchmark's workload: complete import flows turned into CEB messages (bytes ready to
- * send), grouped K records per message: orders first, then payments and waybills in a shuffled
- * mix, inventories last (the platform refuses a payment for an order it has not seen).
+ * The benchmark's workload: complete import (or, with mode `export`, 9610 export) flows turned
+ * into CEB messages (bytes ready to send), grouped K records per message: orders first, then
+ * payments (collections) and waybills in a shuffled mix, inventories last (the platform refuses a
+ * payment for an order it has not seen).
  */
 import { DEMO_PARTIES, makeFlows, mulberry32, wrapMessage } from '../../src/demo/flows.ts';
 import { demoSign } from '../../src/demo/keys.ts';
 import type { Flow, ImportRoot, Parties, Party } from '../../src/demo/flows.ts';
+import { DEMO_EXPORT_PARTIES, makeExportFlows, wrapExport, type ExportFlow, type ExportRoot } from '../../src/demo/export.ts';
+import type { CebNode } from '../../src/ceb/index.ts';
 
 export type SenderRole = 'ebp' | 'payment' | 'logistics' | 'agent';
 
 export interface BenchMessage {
-  root: ImportRoot;
+  root: ImportRoot | ExportRoot;
   role: SenderRole;
   records: number;
   body: Buffer;
@@ -35,8 +38,16 @@ const KINDS: Array<{ root: ImportRoot; role: SenderRole; pick: (f: Flow) => Flow
   { root: 'CEB621Message', role: 'agent', pick: (f) => f.inventory },
 ];
 
-export function buildWorkload(opts: { flows: number; recordsPerMessage: number; mode: '9610' | '1210' | 'mixed'; seed: number; sign: 'all' | 'inventory'; parties?: Parties }): Workload {
+const EXPORT_KINDS: Array<{ root: ExportRoot; role: SenderRole; pick: (f: ExportFlow) => CebNode }> = [
+  { root: 'CEB303Message', role: 'ebp', pick: (f) => f.order },
+  { root: 'CEB403Message', role: 'payment', pick: (f) => f.collection! },
+  { root: 'CEB505Message', role: 'logistics', pick: (f) => f.waybill },
+  { root: 'CEB603Message', role: 'agent', pick: (f) => f.inventory },
+];
+
+export function buildWorkload(opts: { flows: number; recordsPerMessage: number; mode: '9610' | '1210' | 'mixed' | 'export'; seed: number; sign: 'all' | 'inventory'; parties?: Parties }): Workload {
   const t0 = performance.now();
+  if (opts.mode === 'export') return exportWorkload(opts, t0);
   const parties = opts.parties ?? DEMO_PARTIES;
   const now = new Date();
   const flows: Flow[] = [];
@@ -63,6 +74,26 @@ export function buildWorkload(opts: { flows: number; recordsPerMessage: number; 
       const records = flows.slice(i, i + k).map(pick);
       const xml = wrapMessage(root, records, sender);
       out.push({ root, role, records: records.length, body: Buffer.from(signOthers ? demoSign(xml, sender.code) : xml) });
+    }
+    return out;
+  });
+  const documents = [...shuffle(byKind[0], opts.seed), ...shuffle([...byKind[1], ...byKind[2]], opts.seed + 1)];
+  const inventories = byKind[3];
+  const bytes = [...documents, ...inventories].reduce((s, m) => s + m.body.length, 0);
+  return { flows: flows.length, documents, orderCount: byKind[0].length, inventories, bytes, generateMs: performance.now() - t0 };
+}
+
+/** 9610 retail export flows (the demo zone's parties); every inventory signed, the others with --sign all. */
+function exportWorkload(opts: { flows: number; recordsPerMessage: number; seed: number; sign: 'all' | 'inventory' }, t0: number): Workload {
+  const flows = makeExportFlows(DEMO_EXPORT_PARTIES, opts.flows, { mode: '9610', seed: opts.seed, orderNoPrefix: 'BX' });
+  const parties = { ebp: DEMO_EXPORT_PARTIES.ebp, payment: DEMO_EXPORT_PARTIES.payment, logistics: DEMO_EXPORT_PARTIES.logistics, agent: DEMO_EXPORT_PARTIES.agent };
+  const k = opts.recordsPerMessage;
+  const byKind = EXPORT_KINDS.map(({ root, role, pick }) => {
+    const out: BenchMessage[] = [];
+    for (let i = 0; i < flows.length; i += k) {
+      const records = flows.slice(i, i + k).map(pick);
+      const sign = root === 'CEB603Message' || opts.sign === 'all';
+      out.push({ root, role, records: records.length, body: Buffer.from(wrapExport(root, records, parties[role], undefined, { sign })) });
     }
     return out;
   });
