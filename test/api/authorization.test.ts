@@ -27,7 +27,7 @@ import { cancelMessage, refundMessage } from '../../src/demo/aftersales.ts';
 import { arrivalList } from '../../src/demo/arrival.ts';
 import {
   DEMO_EXPORT_PARTIES, arrivalMessage, departureMessage, exportCancelMessage, exportReturnMessage, makeExportFlow, returnTallyMessage, summaryApplyRecord, waybillListMessage, wrapExport,
-  type ExportMode,
+  type ExportFlow, type ExportMode,
 } from '../../src/demo/export.ts';
 import { DEMO_PARTIES, PLACEHOLDER_SIGNATURE, makeFlow, wrapMessage, type Flow, type Parties, type Party } from '../../src/demo/flows.ts';
 import { SANDBOX_KEYS_DIR } from '../../src/demo/keys.ts';
@@ -433,6 +433,8 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
   const session = { cookie: '', csrf: '' };
   /** Released inventories, by declarant, for the cancels and returns its senders may send. */
   const released: Partial<Record<'agent' | 'ebc', Array<{ f: Flow; invtNo: string }>>> = {};
+  /** Released (not departed) export inventories, by declarant, for the export cancels and returns its senders may send. */
+  const releasedExport: Partial<Record<'agent' | 'ebc', { f: ExportFlow; invtNo: string }>> = {};
   let agentBKey: { algorithm: 'sm2-sm3'; privateKeyPem: string; certificateDer: Buffer };
   let seed = 7000;
   let fresh = 0;
@@ -617,6 +619,17 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
     await until('agent', exId, (x) => x.records[0].status === 'released', 'export inventory 800');
     await accepted('logistics', departureMessage(X.logistics, [ex]));
     const exInvtNo = (await until('agent', exId, (x) => x.records[0].status === 'closed', 'export inventory 899')).records[0].invtNo!;
+    for (const who of ['agent', 'ebc'] as const) {
+      const declarant = who === 'ebc' ? X.ebc : X.agent;
+      const r = makeExportFlow({ ...X, agent: declarant }, { mode: '9610', seed: seed++ });
+      await accepted('ebp', wrapExport('CEB303Message', [r.order], X.ebp));
+      await accepted('payment', wrapExport('CEB403Message', [r.collection!], X.payment));
+      await accepted('logistics', wrapExport('CEB505Message', [r.waybill], X.logistics));
+      const id = await accepted(who, wrapExport('CEB603Message', [r.inventory], declarant, undefined, { sign: true }));
+      await until(who, id, (x) => x.records[0].status === 'customs-accepted', `${who}'s export inventory 120`);
+      await accepted('warehouse', arrivalMessage(X.site, [r]));
+      releasedExport[who] = { f: r, invtNo: (await until(who, id, (x) => x.records[0].status === 'released', `${who}'s export inventory 800`)).records[0].invtNo! };
+    }
     const proposed = (await (await by('agent', 'GET', '/api/v1/summaries/proposals')).json()) as { groups: Array<{ key: string }> };
     const summary = (await (await by('agent', 'POST', '/api/v1/summaries', JSON.stringify({ key: proposed.groups[0].key, invtNos: [exInvtNo] }))).json()) as { id: number };
     fixtures.set('A.summary', String(summary.id));
@@ -737,7 +750,7 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
     };
 
     /** An export message of `type` that `who` may send: a retail order from the platform, a B2B order from the exporter, a booking from the overseas warehouse. */
-    const legitExport = (type: (typeof EXPORT_TYPES)[number], who: DemoRole): string => {
+    const legitExport = async (type: (typeof EXPORT_TYPES)[number], who: DemoRole): Promise<string> => {
       const X = DEMO_EXPORT_PARTIES;
       const declarant = who === 'ebc' ? X.ebc : who === 'logistics' ? X.logistics : X.agent;
       const mode: ExportMode = type === 'CEB303Message' ? (who === 'ebc' ? '9710' : who === 'overseas' ? '9810' : '9610') : '9610';
@@ -747,6 +760,8 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
         case 'CEB303Message':
           return wrapExport(type, [f.order], who === 'ebc' ? X.ebc : who === 'overseas' ? X.overseas : X.ebp);
         case 'CEB403Message':
+          // A collection names an export order that must have been declared.
+          await accepted('ebp', wrapExport('CEB303Message', [f.order], X.ebp));
           return wrapExport(type, [f.collection!], who === 'ebc' ? X.ebc : X.payment);
         case 'CEB505Message':
           return wrapExport(type, [f.waybill], X.logistics);
@@ -756,14 +771,18 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
           return departureMessage(X.logistics, [f]);
         case 'CEB603Message':
           return wrapExport(type, [f.inventory], declarant, undefined, { sign: true });
-        case 'CEB605Message':
-          return exportCancelMessage(f, invtNo, declarant);
+        case 'CEB605Message': {
+          const r = releasedExport[who === 'ebc' ? 'ebc' : 'agent']!;
+          return exportCancelMessage(r.f, r.invtNo, declarant);
+        }
         case 'CEB607Message':
           return waybillListMessage(declarant, [f], { [f.logisticsNo]: invtNo });
         case 'CEB701Message':
           return wrapExport(type, [summaryApplyRecord({ customsCode: '2924', copNo: `SUM${seed}`, agent: declarant, ebc: X.ebc, declAgent: declarant, invtNos: [invtNo], summaryFlag: '1', itemNameFlag: '0' })], declarant, undefined, { sign: true });
-        case 'CEB213Message':
-          return exportReturnMessage(f, invtNo, declarant);
+        case 'CEB213Message': {
+          const r = releasedExport[who === 'ebc' ? 'ebc' : 'agent']!;
+          return exportReturnMessage(r.f, r.invtNo, declarant);
+        }
         case 'CEB215Message':
           return returnTallyMessage(X.site, f, invtNo);
       }

@@ -19,6 +19,7 @@ import { CODES } from './codes.ts';
 import { randomUUID } from 'node:crypto';
 import type { ClearanceRepository, Wait } from './clearance.repository.ts';
 import { DEFAULT_CONFLICT_SETTINGS, findConflicts, type ConflictSettings } from './conflicts.ts';
+import { findExportConflicts } from './export-conflicts.ts';
 import { TAKEN_IN, assess, type Assessment, type Found } from './assess.ts';
 import type { RuleId } from './rules.ts';
 import { assessExport, collectionKey } from './assess-export.ts';
@@ -81,8 +82,10 @@ export class ClearanceService {
 
   // --- ingest hooks ---------------------------------------------------------------------------
 
-  admit(trx: Kysely<Database>, items: NewMessage[]): Promise<Map<NewMessage, AppError>> {
-    return findConflicts(trx, this.declarations, (t, ids) => this.repo.releaseTimes(t, ids), items, this.settings);
+  async admit(trx: Kysely<Database>, items: NewMessage[]): Promise<Map<NewMessage, AppError>> {
+    const refused = await findConflicts(trx, this.declarations, (t, ids) => this.repo.releaseTimes(t, ids), items, this.settings);
+    await findExportConflicts(trx, this.declarations, items, this.settings, refused);
+    return refused;
   }
 
   holds(item: NewMessage): boolean {

@@ -16,7 +16,17 @@ export const CODES = {
   notOnPositiveList: '-621904',
   stockShort: '-621905',
   heldBack: '-621906',
-  // Export inventories (CEB603), the platform's own range like -6219xx for import.
+  // Export: customs publishes no codes for these checks; the platform's follow the import ones.
+  exportOrderExists: '-303010',
+  exportOrderDeclared: '-303011',
+  collectionUnknownOrder: '-403005',
+  exportWaybillExists: '-505010',
+  exportInventoryExists: '-603004',
+  exportCancelUnknown: '-605001',
+  exportCancelNotAllowed: '-605002',
+  exportReturnUnknown: '-213001',
+  exportReturnNotReleased: '-213002',
+  // Export inventories (CEB603) held for matching, the platform's own range like -6219xx for import.
   exportDocumentsMissing: '-603901',
   exportDocumentRejected: '-603902',
   exportMismatch: '-603903',

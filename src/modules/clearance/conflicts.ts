@@ -24,20 +24,26 @@ export interface ConflictSettings {
 const SIX_MONTHS = 183 * 24 * 3600 * 1000;
 export const DEFAULT_CONFLICT_SETTINGS: ConflictSettings = { paymentNeedsOrder: true, waybillReuseMs: SIX_MONTHS, returnWindowMs: 30 * 24 * 3600 * 1000, now: Date.now };
 
-interface Rec {
+export interface Rec {
   seq: number;
   head: Record<string, unknown>;
   node: Record<string, unknown>;
 }
 
 const s = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
-const live = (d: { status: string }) => d.status !== 'rejected';
-const RECORD = { CEB311Message: 'Order', CEB411Message: 'Payment', CEB511Message: 'Logistics', CEB621Message: 'Inventory', CEB623Message: 'InvtCancel', CEB625Message: 'InvtRefund' } as const;
-const HEAD = { CEB311Message: 'OrderHead', CEB411Message: 'PaymentHead', CEB511Message: 'LogisticsHead', CEB621Message: 'InventoryHead', CEB623Message: null, CEB625Message: 'InvtRefundHead' } as const;
+export const live = (d: { status: string }) => d.status !== 'rejected';
+const RECORD = {
+  CEB311Message: 'Order', CEB411Message: 'Payment', CEB511Message: 'Logistics', CEB621Message: 'Inventory', CEB623Message: 'InvtCancel', CEB625Message: 'InvtRefund',
+  CEB303Message: 'Order', CEB403Message: 'Receipts', CEB505Message: 'Logistics', CEB603Message: 'Inventory', CEB605Message: 'InvtCancel', CEB213Message: 'InvtRefund',
+} as const;
+const HEAD = {
+  CEB311Message: 'OrderHead', CEB411Message: 'PaymentHead', CEB511Message: 'LogisticsHead', CEB621Message: 'InventoryHead', CEB623Message: null, CEB625Message: 'InvtRefundHead',
+  CEB303Message: 'OrderHead', CEB403Message: null, CEB505Message: null, CEB603Message: 'InventoryHead', CEB605Message: null, CEB213Message: 'InvtRefundHead',
+} as const;
 
 /** Records with their parsed head (parsed once per message, only for the types checked here). */
 const parsed = new WeakMap<NewMessage, Rec[]>();
-function recordsOf(m: NewMessage): Rec[] {
+export function recordsOf(m: NewMessage): Rec[] {
   const cached = parsed.get(m);
   if (cached) return cached;
   const head = HEAD[m.messageType as keyof typeof HEAD];
@@ -49,11 +55,38 @@ function recordsOf(m: NewMessage): Rec[] {
   return recs;
 }
 
-function refuse(m: NewMessage, rec: Rec, field: string, code: string, info: string, expected: string, actual: string): AppError {
+export function refuse(m: NewMessage, rec: Rec, field: string, code: string, info: string, expected: string, actual: string): AppError {
   const recName = RECORD[m.messageType as keyof typeof RECORD];
   const headName = HEAD[m.messageType as keyof typeof HEAD];
   const path = `${m.messageType}.${recName}[${rec.seq}]${headName ? `.${headName}` : ''}.${field}`;
   return new AppError('CONFLICT', `[${code}] ${info}`, [{ path, rule: code, expected, actual }], { returnStatus: code, returnInfo: info });
+}
+
+/**
+ * One key per record, unique against those stored and those earlier in the batch: the first
+ * record that repeats one refuses its message (`conflict`); a refused message takes no key.
+ * `skip` exempts a record (a change, appType 2, reuses its own key).
+ */
+export function claimUnique(
+  list: Array<{ m: NewMessage; recs: Rec[] }>,
+  taken: Set<string>,
+  keyOf: (m: NewMessage, rec: Rec) => string,
+  conflict: (m: NewMessage, rec: Rec) => AppError,
+  refused: Map<NewMessage, AppError>,
+  skip: (rec: Rec) => boolean = () => false,
+): void {
+  for (const { m, recs } of list) {
+    const mine: string[] = [];
+    for (const rec of recs) {
+      const key = keyOf(m, rec);
+      if (!skip(rec) && (taken.has(key) || mine.includes(key))) {
+        refused.set(m, conflict(m, rec));
+        break;
+      }
+      mine.push(key);
+    }
+    if (!refused.has(m)) for (const k of mine) taken.add(k);
+  }
 }
 
 /** When customs released each inventory (by declaration id). */
@@ -94,20 +127,7 @@ export async function findConflicts(trx: Kysely<Database>, declarations: Declara
   const waybills = byType('CEB511Message');
   if (waybills.length) {
     const stored = (await declarations.refs(trx, 'CEB511Message', 'corr_key', waybills.flatMap(({ m }) => m.records.map((r) => r.corrKey)))).filter((d) => live(d) && now - d.updated_at < settings.waybillReuseMs);
-    const taken = new Set(stored.map((d) => d.corr_key));
-    for (const { m, recs } of waybills) {
-      const mine: string[] = [];
-      for (const rec of recs) {
-        const key = m.records[rec.seq].corrKey;
-        const no = s(rec.head.logisticsNo);
-        if ((taken.has(key) || mine.includes(key)) && s(rec.head.appType) !== '2') {
-          refused.set(m, refuse(m, rec, 'logisticsNo', CODES.waybillExists, `运单号已存在[${no}]，六个月内不能重复使用 (waybill number used by ${s(rec.head.logisticsCode)} within six months)`, 'a waybill number not used in the last six months', no));
-          break;
-        }
-        mine.push(key);
-      }
-      if (!refused.has(m)) for (const k of mine) taken.add(k);
-    }
+    claimUnique(waybills, new Set(stored.map((d) => d.corr_key)), (m, rec) => m.records[rec.seq].corrKey, (m, rec) => waybillExists(m, rec, CODES.waybillExists), refused, (rec) => s(rec.head.appType) === '2');
   }
 
   // Payments: for a known order.
@@ -126,19 +146,7 @@ export async function findConflicts(trx: Kysely<Database>, declarations: Declara
   const invs = byType('CEB621Message');
   if (invs.length) {
     const stored = (await declarations.refs(trx, 'CEB621Message', 'ref_key', invs.flatMap(({ m }) => m.records.map((r) => r.refKey!)))).filter(live);
-    const taken = new Set(stored.map((d) => d.ref_key));
-    for (const { m, recs } of invs) {
-      const mine: string[] = [];
-      for (const rec of recs) {
-        const key = m.records[rec.seq].refKey!;
-        if (taken.has(key) || mine.includes(key)) {
-          refused.set(m, refuse(m, rec, 'orderNo', CODES.inventoryExists, `该订单已申报清单[${s(rec.head.orderNo)}] (an inventory for this order is already declared)`, 'an order without a live inventory', s(rec.head.orderNo)));
-          break;
-        }
-        mine.push(key);
-      }
-      if (!refused.has(m)) for (const k of mine) taken.add(k);
-    }
+    claimUnique(invs, new Set(stored.map((d) => d.ref_key!)), (m, rec) => m.records[rec.seq].refKey!, (m, rec) => inventoryExists(m, rec, CODES.inventoryExists), refused);
   }
 
   // Cancels and returns: of an inventory customs has numbered; returns only when released, in time, within quantities.
@@ -164,6 +172,12 @@ export async function findConflicts(trx: Kysely<Database>, declarations: Declara
   }
   return refused;
 }
+
+export const waybillExists = (m: NewMessage, rec: Rec, code: string) =>
+  refuse(m, rec, 'logisticsNo', code, `运单号已存在[${s(rec.head.logisticsNo)}]，六个月内不能重复使用 (waybill number used by ${s(rec.head.logisticsCode)} within six months)`, 'a waybill number not used in the last six months', s(rec.head.logisticsNo));
+
+export const inventoryExists = (m: NewMessage, rec: Rec, code: string) =>
+  refuse(m, rec, 'orderNo', code, `该订单已申报清单[${s(rec.head.orderNo)}] (an inventory for this order is already declared)`, 'an order without a live inventory', s(rec.head.orderNo));
 
 function checkCancel(m: NewMessage, rec: Rec, inv: DocumentRow | undefined): AppError | null {
   const invtNo = s(rec.head.invtNo);

@@ -5,13 +5,15 @@
 import type { Kysely } from 'kysely';
 import type { CebNode } from '../../ceb/index.ts';
 import type { Database } from '../../db/index.ts';
-import type { DeclarationsService, NewMessage } from '../declarations/index.ts';
+import type { DeclarationsService, DocumentRow, NewMessage } from '../declarations/index.ts';
 import type { Caller } from '../../platform/access.ts';
 import { AppError } from '../../platform/errors.ts';
 import { fenToYuan, type TaxRate } from '../tax/index.ts';
 import { cstTime17 } from '../../platform/time.ts';
 import { assess, type Found } from './assess.ts';
 import { findConflicts, type ConflictSettings } from './conflicts.ts';
+import { findExportConflicts } from './export-conflicts.ts';
+import { assessExport, collectionKey } from './assess-export.ts';
 import type { Wait } from './clearance.repository.ts';
 import type { RuleId } from './rules.ts';
 
@@ -66,7 +68,9 @@ export async function precheck(
     return { ok: false, messageType: '', records: [{ seq: -1, guid: '', findings, warnings: [] }] };
   }
   const records: PrecheckRecord[] = msg.records.map((r) => ({ seq: r.seq, guid: r.guid, findings: [], warnings: [] }));
-  const conflict = (await findConflicts(db, declarations, releaseTimes, [msg], settings)).get(msg);
+  const conflicts = await findConflicts(db, declarations, releaseTimes, [msg], settings);
+  await findExportConflicts(db, declarations, [msg], settings, conflicts);
+  const conflict = conflicts.get(msg);
   if (conflict) {
     const seq = Number(/\[(\d+)\]/.exec(conflict.issues[0]?.path ?? '')?.[1] ?? 0);
     records[seq]?.findings.push({ code: conflict.customs?.returnStatus ?? conflict.code, path: conflict.issues[0]?.path, message: conflict.customs?.returnInfo ?? conflict.message });
@@ -104,6 +108,26 @@ export async function precheck(
           if (available === null || Number(available) < Number(l.qty)) out.findings.push({ code: '-621905', message: `保税库存不足: 账册[${l.emsNo}]料号[${l.itemRecordNo}]申报${l.qty}，可用${available ?? 0} (bonded stock short)` });
         }
       }
+    }
+  }
+  if (msg.messageType === 'CEB603Message') {
+    for (const r of msg.records) {
+      const head = (JSON.parse(r.fields) as CebNode).InventoryHead as CebNode;
+      const str = (k: string) => String(head[k] ?? '').trim();
+      if (![str('agentCode'), str('ebcCode')].includes(sender.code)) {
+        records[r.seq].findings.push({ code: 'FORBIDDEN', message: `the sender ${sender.code} is neither the declarant (agentCode) nor the e-commerce enterprise of this inventory` });
+        continue;
+      }
+      const wait: Wait = { declaration_id: 0, message_id: 0, order_key: r.refKey!, payment_key: collectionKey(head, r.refKey!), waybill_key: `export-logistics|${str('logisticsCode')}|${str('logisticsNo')}`, deadline_at: 0, state: 'waiting', result: null, released_at: null };
+      const found: Found = { orders: new Map(), payments: new Map(), waybills: new Map() };
+      const pick = (m: Map<string, DocumentRow>, k: string, d: DocumentRow) => (!m.has(k) || d.status !== 'rejected') && m.set(k, d);
+      for (const d of await declarations.documents(db, 'CEB303Message', 'corr_key', [wait.order_key])) pick(found.orders, d.corr_key, d);
+      if (wait.payment_key) for (const d of await declarations.documents(db, 'CEB403Message', 'ref_key', [wait.payment_key])) pick(found.payments, d.ref_key!, d);
+      for (const d of await declarations.documents(db, 'CEB505Message', 'corr_key', [wait.waybill_key])) pick(found.waybills, d.corr_key, d);
+      const rec = { id: 0, message_id: 0, enterprise_id: sender.id, status: 'awaiting-documents', message_type: msg.messageType, corr_key: r.corrKey, ref_key: r.refKey, invt_no: null, return_status: null, return_info: null, fields: r.fields, updated_at: 0 };
+      // As if the deadline had passed: a missing document is reported, not waited for.
+      const a = assessExport(rec, wait, found, settings.now(), settings);
+      if (a.kind === 'refused') records[r.seq].findings.push(...a.reasons.map((m) => ({ code: a.code, message: m })));
     }
   }
   return { ok: records.every((r) => r.findings.length === 0), messageType: msg.messageType, records };
