@@ -177,11 +177,42 @@ describe.each(databases())('export end to end on %s', { timeout: 90_000 }, (kind
     }
   });
 
-  it('clears a 1210 special-zone export parcel into an exempt declaration', async () => {
-    const f = makeExportFlow(P, { mode: '1210', seed: seed++ });
-    expect(head(f).emsNo).toBeTruthy();
+  /** The special zone's account book: the goods of a 1210 export flow, put in by the site (qty per line × `times`). */
+  const stockIn = async (f: ExportFlow, times: number) => {
+    const items = list(f.inventory, 'InventoryList').map((l) => ({ emsNo: head(f).emsNo, itemRecordNo: l.itemRecordNo, ownerCode: P.ebc.code, qty: String(Number(l.qty) * times), gcode: l.gcode, name: l.gname }));
+    const res = await p.request('POST', '/api/v1/stock/in', { key: p.key('warehouse'), body: JSON.stringify({ items }), type: 'application/json' });
+    expect(res.status, res.text).toBe(200);
+  };
+  const available = async (f: ExportFlow) => {
+    const line = list(f.inventory, 'InventoryList')[0];
+    const res = await p.request('GET', `/api/v1/stock/${head(f).emsNo}/${line.itemRecordNo}`, { key: p.key('warehouse') });
+    return Number((res.json() as { item: { available: string } }).item.available);
+  };
+
+  it('clears a 1210 special-zone export parcel off the account book into an exempt declaration; refuses one the book cannot cover', async () => {
+    const f = makeExportFlow(P, { mode: '1210', seed: seed++, emsNo: 'T2924W000777', lines: 1 });
+    expect(head(f).emsNo).toBe('T2924W000777');
+    const qty = Number(list(f.inventory, 'InventoryList')[0].qty);
+    await stockIn(f, 1);
     const invId = await declare(f);
+    await eventually(async () => (await available(f)) === 0, 15_000, 'the goods reserved');
     await clear([f], [invId]);
+    // Released: the goods left the zone (consumed), not merely reserved.
+    const moves = ((await p.request('GET', `/api/v1/stock/${head(f).emsNo}/${list(f.inventory, 'InventoryList')[0].itemRecordNo}`, { key: p.key('warehouse') })).json() as { moves: Array<{ kind: string; qty: string }> }).moves;
+    expect(moves.map((m) => m.kind)).toContain('consume');
+    expect(qty).toBeGreaterThan(0);
+
+    // A parcel whose goods are not on the book is refused before customs, naming the shortage.
+    const g = makeExportFlow(P, { mode: '1210', seed: seed++, emsNo: 'T2924W000778', lines: 1 });
+    const gId = await declare(g);
+    const refused = await eventually(async () => {
+      const v = await show('agent', gId);
+      return v.status === 'refused' && v;
+    }, 15_000, 'the refusal');
+    const receipt = refused.receipts.find((r) => r.messageType === 'CEB900Message')!;
+    expect(receipt.returnStatus).toBe('-603905');
+    expect(receipt.returnInfo).toContain(`T2924W000778/${list(g.inventory, 'InventoryList')[0].itemRecordNo}`);
+
     const invtNo = (await show('agent', invId)).records[0].invtNo!;
     const summary = await summarise([invtNo], '1210');
     for (const e of await ledgerOf(summary.declarations[0].declSeqNo)) expect(e).toMatchObject({ tradeMode: '1210', regime: 'exempt', status: 'exempt' });

@@ -13,6 +13,7 @@ export const usage = `Usage: silkgate export [--flows N] [--mode 9610|1210|9710|
 Builds N consistent export flows (default 1) with the demo zone's enterprises and sends them:
 the order (9610/1210: the platform's; 9710: the exporter's B2B order; 9810: the exporter's
 overseas-warehouse booking), the collection (not for 9810), the waybill (logistics), the
+goods on the special zone's account book first for 1210, the
 inventory (declaration agent, signed by the platform with the agent's key); once customs took the
 inventory in, the supervision site reports the parcels arrived (CEB507) and, after release, the
 logistics company reports their departure (CEB509); customs then closes the inventories (899).
@@ -105,6 +106,16 @@ export async function run(ctx: Context, _positionals: string[], values: Values):
   const show = (id: number) => as('agent').json<View>(`/api/v1/messages/${id}`);
 
   const inventories: number[] = [];
+  if (mode === '1210') {
+    // 特殊区域出口: the goods are on the special zone's account book before they are sold abroad.
+    const items = flows.flatMap((f) => {
+      const h = f.inventory.InventoryHead as Record<string, string>;
+      return (f.inventory.InventoryList as Array<Record<string, string>>).map((l) => ({ emsNo: h.emsNo, itemRecordNo: l.itemRecordNo, ownerCode: P.ebc.code, qty: l.qty, gcode: l.gcode, name: l.gname, ref: f.orderNo }));
+    });
+    const r = await as('warehouse').send('POST', '/api/v1/stock/in', bytes(JSON.stringify({ items })), 'application/json');
+    if (r.status >= 300) throw apiError(r);
+    console.log(`the zone's warehouse books ${items.length} line(s) onto its account book (POST /api/v1/stock/in)`);
+  }
   for (const [i, f] of flows.entries()) {
     const d = documents(f);
     const ids = [await post(as(d.order.role), d.order.xml)];

@@ -13,6 +13,10 @@ import { EXPORT_MODES, exportMode, matchExport } from './export-rules.ts';
 import type { RuleId } from './rules.ts';
 
 const s = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+const listOf = (n: CebNode, name: string) => {
+  const v = n[name];
+  return (Array.isArray(v) ? v : v ? [v] : []) as CebNode[];
+};
 const NAMES = { CEB303: '订单 (order)', CEB403: '收款单 (collection)', CEB505: '运单 (waybill)' } as const;
 
 /** The collection key of a waiting export inventory: empty when its trade mode needs none. */
@@ -57,5 +61,15 @@ export function assessExport(rec: DocumentRow, w: Wait, found: Found, now: numbe
     settings.rulesOff,
   );
   if (findings.length) return { kind: 'refused', declarationId: rec.id, code: CODES.exportMismatch, reasons: findings.map((f) => `出口单证比对不一致 ${f.message}`) };
-  return { kind: 'cleared', declarationId: rec.id };
+  // 1210 特殊区域出口: the goods leave the special zone's account book, line by line.
+  const stockLines: Array<{ emsNo: string; itemRecordNo: string; qty: string }> = [];
+  if (s(head.tradeMode) === '1210') {
+    const lines = listOf(inventory, 'InventoryList');
+    const missing = lines.filter((l) => !s(l.itemRecordNo));
+    if (missing.length) {
+      return { kind: 'refused', declarationId: rec.id, code: CODES.exportStockShort, reasons: missing.map((l) => `1210出口清单第${s(l.gnum)}项缺少账册备案料号itemRecordNo (line ${s(l.gnum)} of a 1210 export needs itemRecordNo)`) };
+    }
+    for (const l of lines) stockLines.push({ emsNo: s(head.emsNo), itemRecordNo: s(l.itemRecordNo), qty: s(l.qty) });
+  }
+  return { kind: 'cleared', declarationId: rec.id, stockLines };
 }

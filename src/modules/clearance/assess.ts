@@ -14,8 +14,8 @@ export type TaxResult = ReturnType<typeof computeRetailImportTax>;
 export type Assessment =
   | { kind: 'waiting' }
   | { kind: 'refused'; declarationId: number; code: string; reasons: string[] }
-  /** An export inventory that matched its documents: nothing to compute or reserve. */
-  | { kind: 'cleared'; declarationId: number }
+  /** An export inventory that matched its documents: no tax or quota; a 1210 one takes goods off the zone's account book. */
+  | { kind: 'cleared'; declarationId: number; stockLines: Array<{ emsNo: string; itemRecordNo: string; qty: string }> }
   | {
       kind: 'matched';
       declarationId: number;

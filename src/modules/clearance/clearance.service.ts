@@ -7,22 +7,20 @@
  * A signed message travels whole, so one failing inventory holds back the whole message.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { MESSAGES, buildDocument, type CebNode } from '../../ceb/index.ts';
+import type { CebNode } from '../../ceb/index.ts';
 import type { Database } from '../../db/index.ts';
 import type { DeclarationsService, DocumentRow, NewMessage, StatusChange, StoredForRouting } from '../declarations/index.ts';
 import type { ReadReceipt } from '../receipts/index.ts';
 import type { TaxRate } from '../tax/index.ts';
-import { cstTime17 } from '../../platform/time.ts';
 import { fenToYuan } from '../tax/index.ts';
 import type { AppError } from '../../platform/errors.ts';
-import { CODES } from './codes.ts';
-import { randomUUID } from 'node:crypto';
 import type { ClearanceRepository, Wait } from './clearance.repository.ts';
 import { DEFAULT_CONFLICT_SETTINGS, findConflicts, type ConflictSettings } from './conflicts.ts';
 import { findExportConflicts } from './export-conflicts.ts';
 import { TAKEN_IN, assess, type Assessment, type Found } from './assess.ts';
 import type { RuleId } from './rules.ts';
 import { assessExport, collectionKey } from './assess-export.ts';
+import { headOf, refuse, reserve } from './settle.ts';
 
 export interface ClearancePorts {
   rateOf(gcode: string): TaxRate;
@@ -149,8 +147,14 @@ export class ClearanceService {
     const now = this.settings.now();
     for (const c of changes) {
       const d = c.declaration;
-      if (d.message_type === 'CEB603Message' && (c.to === 'released' || c.to === 'closed') && c.from !== 'released' && c.from !== 'closed') {
-        await this.repo.released(trx, [d.id], now);
+      if (d.message_type === 'CEB603Message') {
+        // A 1210 export's goods leave the account book at release; a refusal gives them back.
+        if ((c.to === 'released' || c.to === 'closed') && c.from !== 'released' && c.from !== 'closed') {
+          await this.ports.stock.consume(trx, d.id);
+          await this.repo.released(trx, [d.id], now);
+        } else if (c.to === 'rejected' || c.to === 'returned') {
+          await this.ports.stock.release(trx, d.id);
+        }
       } else if (d.message_type === 'CEB621Message') {
         // 800 and 899 may arrive in one batch: the record moves straight to closed.
         const releasedNow = (c.to === 'released' || c.to === 'closed') && c.from !== 'released' && c.from !== 'closed';
@@ -162,6 +166,11 @@ export class ClearanceService {
           await this.ports.quotas.release(trx, d.id);
           await this.ports.stock.release(trx, d.id);
         }
+      } else if (d.message_type === 'CEB605Message' && c.to === 'concluded') {
+        // An approved export cancel puts a 1210 export's goods back on the account book.
+        const [req] = await this.declarations.documents(trx, d.message_type, 'corr_key', [d.corr_key]);
+        const invtNo = req ? s((JSON.parse(req.fields) as CebNode).invtNo) : '';
+        for (const inv of invtNo ? await this.declarations.documents(trx, 'CEB603Message', 'invt_no', [invtNo]) : []) await this.ports.stock.release(trx, inv.id);
       } else if ((d.message_type === 'CEB623Message' || d.message_type === 'CEB625Message') && c.to === 'concluded') {
         // An approved cancel or return gives the buyer's quota (and bonded stock) back.
         const [req] = await this.declarations.documents(trx, d.message_type, 'corr_key', [d.corr_key]);
@@ -295,7 +304,7 @@ export class ClearanceService {
     if (results.some((r) => r.kind === 'waiting')) return 'waiting';
     const failed: Refusal[] = results.filter((r): r is Refusal => r.kind === 'refused');
     if (!failed.length) {
-      const reserved = await this.reserve(trx, waits, results);
+      const reserved = await reserve(trx, waits, results, this.ports, this.settings.now());
       if (reserved === true) {
         await this.repo.settle(trx, waits.map((w) => w.declaration_id), 'matched', new Map(results.map((r, i) => [waits[i].declaration_id, JSON.stringify(r.kind === 'matched' ? { tax: r.tax, warnings: r.warnings } : {})])), now);
         await this.declarations.setMessageStatus(trx, messageId, 'matched', now);
@@ -304,7 +313,7 @@ export class ClearanceService {
       }
       failed.push(...reserved);
     }
-    await this.refuse(trx, messageId, waits, records, failed, now);
+    await refuse(trx, messageId, waits, records, failed, now, { declarations: this.declarations, repo: this.repo, ports: this.ports });
     return 'refused';
   }
 
@@ -335,84 +344,4 @@ export class ClearanceService {
       waybills: pick(await loadBoth('waybill', 'corr_key', waits.map((w) => w.waybill_key)), (d) => d.corr_key),
     };
   }
-
-  /** Quotas, then bonded stock, for every inventory of the message; on any refusal, give back what was taken. */
-  private async reserve(trx: Kysely<Database>, waits: Wait[], results: Assessment[]): Promise<true | Refusal[]> {
-    const failed: Refusal[] = [];
-    const year = Number(cstTime17(new Date(this.settings.now())).slice(0, 4));
-    // Buyers in one fixed order: two messages sharing buyers then take their rows in the same order (no deadlock).
-    const order = waits.map((_, i) => i).sort((a, b) => {
-      const x = results[a].kind === 'matched' ? (results[a] as { buyerIdNumber: string }).buyerIdNumber : '';
-      const y = results[b].kind === 'matched' ? (results[b] as { buyerIdNumber: string }).buyerIdNumber : '';
-      return x < y ? -1 : x > y ? 1 : a - b;
-    });
-    for (const i of order) {
-      const r = results[i];
-      if (r.kind !== 'matched') continue;
-      const q = await this.ports.quotas.reserve(trx, { declarationId: waits[i].declaration_id, idNumber: r.buyerIdNumber, year, amountFen: r.tax.totals.dutiableFen, singleItemOverLimit: r.singleItemOverLimit });
-      if (!q.ok) {
-        failed.push({ kind: 'refused', declarationId: waits[i].declaration_id, code: q.code, reasons: [q.message] });
-        continue;
-      }
-      if (r.stockLines.length) {
-        const st = await this.ports.stock.reserve(trx, waits[i].declaration_id, r.stockLines);
-        if (!st.ok) {
-          failed.push({
-            kind: 'refused',
-            declarationId: waits[i].declaration_id,
-            code: CODES.stockShort,
-            reasons: st.shortages.map((x) => `保税库存不足: 账册[${x.emsNo}]料号[${x.itemRecordNo}]申报${x.requested}，可用${x.available} (bonded stock short: ${x.emsNo}/${x.itemRecordNo} requested ${x.requested}, available ${x.available})`),
-          });
-        }
-      }
-    }
-    if (!failed.length) return true;
-    for (const w of waits) {
-      await this.ports.quotas.release(trx, w.declaration_id);
-      await this.ports.stock.release(trx, w.declaration_id);
-    }
-    return failed;
-  }
-
-  /**
-   * Refuses the whole message: every failing inventory with its reasons, the others as held
-   * back. The refusal reaches the enterprise like any receipt (feed, webhooks): a CEB900 with
-   * the platform's code, for the message's CopMsgId.
-   */
-  private async refuse(trx: Kysely<Database>, messageId: number, waits: Wait[], records: DocumentRow[], failed: Refusal[], now: number): Promise<void> {
-    const message = await this.declarations.messageIn(trx, messageId);
-    const reasons = new Map<number, string>();
-    const lines: string[] = [];
-    for (const f of failed) {
-      const rec = records.find((r) => r.id === f.declarationId);
-      const label = rec ? `清单[${s(headOf(JSON.parse(rec.fields) as CebNode).copNo) || rec.corr_key}]` : `清单#${f.declarationId}`;
-      reasons.set(f.declarationId, JSON.stringify({ code: f.code, reasons: f.reasons }));
-      lines.push(`${label} [${f.code}] ${f.reasons.join('；')}`);
-    }
-    await this.repo.settle(trx, waits.map((w) => w.declaration_id), 'refused', reasons, now);
-    // One code for the message: the failures' own when they agree.
-    const exported = message!.messageType === 'CEB603Message';
-    const code = failed.every((f) => f.code === failed[0].code) ? failed[0].code : exported ? CODES.exportMismatch : CODES.mismatch;
-    const others = waits.length - failed.length;
-    const info = `${lines.join('\n')}${others > 0 ? `\n[${exported ? CODES.exportHeldBack : CODES.heldBack}] 同一报文中其他${others}票清单一并退回 (${others} other inventories of this message are held back with it)` : ''}`;
-    const xml = buildDocument(MESSAGES.CEB900Message, {
-      guid: randomUUID(),
-      version: '1.0',
-      MessageReturn: {
-        guid: randomUUID(),
-        returnStatus: code,
-        returnInfo: info.slice(0, 5000),
-        returnTime: cstTime17(new Date(now)),
-        oriCopMsgId: message!.copMsgId,
-        oriMessageType: message!.messageType,
-        oriBizMessage: '',
-      },
-    }, { prefix: null });
-    await this.ports.storeReceipts(trx, [this.ports.readReceipt(Buffer.from(xml))], now);
-    await this.declarations.setMessageStatus(trx, messageId, 'refused', now);
-  }
-}
-
-export function headOf(node: CebNode): CebNode {
-  return (node.InventoryHead ?? node.InvtRefundHead ?? node) as CebNode;
 }

@@ -30,6 +30,7 @@ export const CODES = {
   exportDocumentsMissing: '-603901',
   exportDocumentRejected: '-603902',
   exportMismatch: '-603903',
+  exportStockShort: '-603905',
   exportHeldBack: '-603906',
   cancelUnknown: '-623001',
   cancelNotAllowed: '-623002',
