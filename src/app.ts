@@ -149,6 +149,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     declared: (trx, result, now) => refunds.declared(trx, result, now),
   });
   receipts.onApplied((trx, changes) => summaries.inventoriesClosed(trx, changes, Date.now()));
+  receipts.onApplied((trx, changes) => summaries.requestsRefused(trx, changes, Date.now()));
   receipts.onReceived(['CEB702Message'], (trx, list, now) => summaries.summaryReturned(trx, list, now));
   receipts.onReceived(['CEB792Message'], (trx, list, now) => summaries.resultReceived(trx, list, now));
 

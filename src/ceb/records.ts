@@ -58,8 +58,8 @@ export function baseTransfer(body: CebNode): { copCode: string; copName: string;
  * Correlation keys (spec §2.8): a declaration record and every receipt that answers it
  * compute the same key. 312 → (ebpCode, orderNo); 412 → (payCode, payTransactionId);
  * 512/514 → (logisticsCode, logisticsNo); 622 → (ebcCode, copNo); 624/626 → invtNo; 712 → (operatorCode, copNo).
- * Export: 304 → (ebpCode, ebcCode, orderNo); 404 → (ebcCode, orderNo); 506 → (logisticsCode, logisticsNo);
- * 508 → (operatorCode, copNo); 510 → (logisticsCode, copNo); 604 → (ebcCode, copNo); 606 → invtNo;
+ * Export: 304 → (ebpCode, ebcCode, orderNo); 404 → (ebcCode, orderNo, payNo); 506 → (logisticsCode, logisticsNo);
+ * 508 → (operatorCode, copNo); 510 → (logisticsCode, copNo); 604 → (ebcCode, agentCode, copNo); 606 → invtNo;
  * 608 → (agentCode, copNo); 702 → (ebcCode, copNo); 214 → (agentCode, coElNo); 216 → (operatorCode, logisticsNo).
  * CEB792 answers a 701 by the sumNo its 702 assigned (see receipts/correlate.ts).
  */
@@ -87,7 +87,7 @@ export function declarationKey(messageType: string, head: CebNode): string {
     case 'CEB303Message':
       return exportOrderKey(head);
     case 'CEB403Message':
-      return `collection|${f('ebcCode')}|${f('orderNo')}`;
+      return `collection|${f('ebcCode')}|${f('orderNo')}|${f('payNo')}`;
     case 'CEB505Message':
       return `export-logistics|${f('logisticsCode')}|${f('logisticsNo')}`;
     case 'CEB507Message':
@@ -95,7 +95,8 @@ export function declarationKey(messageType: string, head: CebNode): string {
     case 'CEB509Message':
       return `departure|${f('logisticsCode')}|${f('copNo')}`;
     case 'CEB603Message':
-      return `export-inventory|${f('ebcCode')}|${f('copNo')}`;
+      // copNo is the declarant's own number: scoped by the declarant and the e-commerce enterprise.
+      return `export-inventory|${f('ebcCode')}|${f('agentCode')}|${f('copNo')}`;
     case 'CEB605Message':
       return `export-cancel|${f('invtNo')}`;
     case 'CEB607Message':
@@ -139,7 +140,7 @@ export function receiptKeys(messageType: string, ret: CebNode): string[] {
     case 'CEB304Message':
       return [exportOrderKey(ret)];
     case 'CEB404Message':
-      return [`collection|${f('ebcCode')}|${f('orderNo')}`];
+      return [`collection|${f('ebcCode')}|${f('orderNo')}|${f('payNo')}`];
     case 'CEB506Message':
       return [`export-logistics|${f('logisticsCode')}|${f('logisticsNo')}`];
     case 'CEB508Message':
@@ -147,7 +148,7 @@ export function receiptKeys(messageType: string, ret: CebNode): string[] {
     case 'CEB510Message':
       return [`departure|${f('logisticsCode')}|${f('copNo')}`];
     case 'CEB604Message':
-      return [`export-inventory|${f('ebcCode')}|${f('copNo')}`];
+      return [`export-inventory|${f('ebcCode')}|${f('agentCode')}|${f('copNo')}`];
     case 'CEB606Message':
       return [`export-cancel|${f('invtNo')}`];
     case 'CEB608Message':

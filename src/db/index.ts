@@ -14,6 +14,12 @@ import { sqliteDatabase } from './sqlite.ts';
 export type { Database } from './schema.ts';
 export type Dialect = 'sqlite' | 'postgres';
 
+/** A unique index refused the row (SQLite or PostgreSQL): a concurrent request got there first. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '23505' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT_UNIQUE'));
+}
+
 export interface Db {
   kysely: Kysely<Database>;
   dialect: Dialect;

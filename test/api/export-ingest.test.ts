@@ -73,6 +73,10 @@ describe.each(databases())('export ingest on %s', { timeout: 90_000 }, (kind) =>
     await x.send('agent', wrapExport('CEB603Message', [f.inventory], P.agent, undefined, { sign: true }));
     const again = { ...f.inventory, InventoryHead: { ...(f.inventory.InventoryHead as CebNode), guid: randomUUID().toUpperCase(), copNo: `${(f.inventory.InventoryHead as CebNode).copNo}B` } };
     await conflict('agent', wrapExport('CEB603Message', [again], P.agent, undefined, { sign: true }), '-603004', /InventoryHead\.orderNo$/);
+    // The payment company's collection: the exporter it names reads it; a second one with its payNo is refused.
+    const collection = await x.send('payment', wrapExport('CEB403Message', [f.collection!], P.payment));
+    expect((await x.show('ebc', collection)).records).toHaveLength(1);
+    await conflict('payment', wrapExport('CEB403Message', [{ ...f.collection!, guid: randomUUID().toUpperCase() }], P.payment), '-403010', /^CEB403Message\.Receipts\[0\]\.orderNo$/);
     const orphan = flow();
     const err = await conflict('payment', wrapExport('CEB403Message', [orphan.collection!], P.payment), '-403005', /^CEB403Message\.Receipts\[0\]\.orderNo$/);
     expect(err.issues[0].actual).toBe(orphan.orderNo);

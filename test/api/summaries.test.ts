@@ -4,10 +4,13 @@
  * confirmation of the same inventories), a partial confirmation, and the settling of a
  * confirmation a stopped process left half done.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_EXPORT_PARTIES as P, makeExportFlow, makeExportFlows, summaryApplyRecord, wrapExport } from '../../src/demo/export.ts';
 import { exporter } from '../support/exports.ts';
 import { databases, eventually, startPlatform, type Platform } from '../support/platform.ts';
+import { tempDir } from '../support/db.ts';
 
 interface Group {
   key: string;
@@ -140,5 +143,41 @@ describe.each(databases())('summary declaration on %s', { timeout: 90_000 }, (ki
     }, 20_000, 'the linked request declared');
     expect(linked.messageId).toBe(messageId);
     expect(linked.declarations).toHaveLength(1);
+  });
+});
+
+describe.each(databases())('a summary customs refuses, on %s', { timeout: 90_000 }, (kind) => {
+  let p: Platform;
+  const x = exporter(() => p);
+  const rules = tempDir('silkgate-scenarios-');
+
+  beforeAll(async () => {
+    // The sandbox refuses every summary request (CEB702 100), as customs does one naming parcels it cannot summarise.
+    const file = path.join(rules.path, 'scenarios.json');
+    fs.writeFileSync(file, JSON.stringify([{ match: { field: 'copNo', prefix: 'SUM', messageType: 'CEB701Message' }, scenario: 'reject' }]));
+    p = await startPlatform(kind, { SILKGATE_SANDBOX_SCENARIOS: file });
+  });
+  afterAll(async () => {
+    await p.close();
+    rules.cleanup();
+  });
+
+  it('marks the request refused with customs\' reason and proposes its parcels again', async () => {
+    const f = makeExportFlow(P, { mode: '9610', seed: 77 });
+    const id = await x.declare(f);
+    await x.clear([f], [id]);
+    const invtNo = (await x.show('agent', id)).records[0].invtNo!;
+    const groups = async () => ((await p.request('GET', '/api/v1/summaries/proposals', { key: p.key('agent') })).json() as { groups: Group[] }).groups;
+    const g = (await groups()).find((x) => x.inventories.some((i) => i.invtNo === invtNo))!;
+    const sent = await p.request('POST', '/api/v1/summaries', { key: p.key('agent'), body: JSON.stringify({ key: g.key }), type: 'application/json' });
+    expect(sent.status, sent.text).toBe(202);
+    const summaryId = (sent.json() as { id: number }).id;
+    const refused = await eventually(async () => {
+      const s = (await p.request('GET', `/api/v1/summaries/${summaryId}`, { key: p.key('agent') })).json() as { status: string; returnInfo: string; inventories: Array<{ standing: boolean }> };
+      return s.status === 'refused' && s;
+    }, 20_000, 'the refusal');
+    expect(refused.returnInfo).toBeTruthy();
+    expect(refused.inventories).toEqual([expect.objectContaining({ standing: false })]);
+    expect((await groups()).some((x) => x.inventories.some((i) => i.invtNo === invtNo))).toBe(true);
   });
 });

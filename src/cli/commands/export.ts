@@ -100,6 +100,8 @@ export async function run(ctx: Context, _positionals: string[], values: Values):
   if (!MODES.includes(mode)) throw new CliError(`--mode: one of ${MODES.join(', ')}`, 2);
   const seed = values.seed !== undefined ? Number(values.seed) : Date.now() % 1_000_000_007;
   const timeoutMs = Number(values.timeout ?? 60) * 1000;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new CliError('--seed: a whole number, 0 or more', 2);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > 3_600_000) throw new CliError('--timeout: seconds, from 1 to 3600', 2);
   // One consignment: the parcels share destination and master bill, so they summarise together.
   const flows = makeExportFlows(P, n, { mode, seed, orderNoPrefix: String(values.prefix ?? 'EXDEMO') });
   const as = (role: string) => ctx.client(ctx.keyFor(role));

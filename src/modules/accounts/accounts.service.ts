@@ -14,7 +14,7 @@
  */
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import { isUniqueViolation, type Database } from '../../db/index.ts';
 import { isOperator, isRegulator, requireScope, SCOPES, type Caller, type Scope } from '../../platform/access.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { AuditEntry, AuditLog } from '../audit/index.ts';
@@ -98,10 +98,6 @@ const badCredentials = () =>
     { path: 'password', rule: 'credentials', expected: 'the username and password of a console account', actual: 'no account with this username and password' },
   ]);
 
-const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string };
-  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE';
-};
 
 /**
  * Managing the accounts of an enterprise takes the manage scope. Any filing status will do (a

@@ -20,6 +20,7 @@ export const CODES = {
   exportOrderExists: '-303010',
   exportOrderDeclared: '-303011',
   collectionUnknownOrder: '-403005',
+  collectionExists: '-403010',
   exportWaybillExists: '-505010',
   exportInventoryExists: '-603004',
   exportCancelUnknown: '-605001',

@@ -55,6 +55,19 @@ export async function findExportConflicts(trx: Kysely<Database>, declarations: D
       if (rec) refused.set(m, refuse(m, rec, 'orderNo', CODES.collectionUnknownOrder, `收款单对应的订单不存在[${s(rec.head.orderNo)}] (no export order ${s(rec.head.orderNo)} of ${s(rec.head.ebcCode)} has been declared)`, 'the orderNo of a declared export order', s(rec.head.orderNo)));
     }
   }
+  // One live collection per order and payment number (payNo): receipts and matching find it by them.
+  const fresh = collections.filter(({ m }) => !refused.has(m));
+  if (fresh.length) {
+    const stored = (await declarations.refs(trx, 'CEB403Message', 'corr_key', fresh.flatMap(({ m }) => m.records.map((r) => r.corrKey)))).filter(live);
+    claimUnique(
+      fresh,
+      new Set(stored.map((d) => d.corr_key)),
+      (m, rec) => m.records[rec.seq].corrKey,
+      (m, rec) => refuse(m, rec, 'orderNo', CODES.collectionExists, `订单[${s(rec.head.orderNo)}]的收款单已存在[${s(rec.head.payNo)}] (a collection with this payNo is already declared for the order)`, 'one collection per order and payNo', s(rec.head.orderNo)),
+      refused,
+      (rec) => s(rec.head.appType) === '2',
+    );
+  }
 
   // Inventories: one live inventory per order.
   const invs = byType('CEB603Message');

@@ -120,7 +120,11 @@ export async function precheck(
       }
       const wait: Wait = { declaration_id: 0, message_id: 0, order_key: r.refKey!, payment_key: collectionKey(head, r.refKey!), waybill_key: `export-logistics|${str('logisticsCode')}|${str('logisticsNo')}`, deadline_at: 0, state: 'waiting', result: null, released_at: null };
       const found: Found = { orders: new Map(), payments: new Map(), waybills: new Map() };
-      const pick = (m: Map<string, DocumentRow>, k: string, d: DocumentRow) => (!m.has(k) || d.status !== 'rejected') && m.set(k, d);
+      // As matching picks: newest first (the lookups answer so), a live document before a rejected one.
+      const pick = (m: Map<string, DocumentRow>, k: string, d: DocumentRow) => {
+        const cur = m.get(k);
+        if (!cur || (cur.status === 'rejected' && d.status !== 'rejected')) m.set(k, d);
+      };
       for (const d of await declarations.documents(db, 'CEB303Message', 'corr_key', [wait.order_key])) pick(found.orders, d.corr_key, d);
       if (wait.payment_key) for (const d of await declarations.documents(db, 'CEB403Message', 'ref_key', [wait.payment_key])) pick(found.payments, d.ref_key!, d);
       for (const d of await declarations.documents(db, 'CEB505Message', 'corr_key', [wait.waybill_key])) pick(found.waybills, d.corr_key, d);

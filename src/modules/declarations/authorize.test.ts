@@ -8,6 +8,7 @@ import { cancelMessage } from '../../demo/aftersales.ts';
 import { arrivalList } from '../../demo/arrival.ts';
 import { SEND_POLICY, authorizeDeclaration, recordFieldPath, requireSendingRole } from './authorize.ts';
 import { EXPORT_DECLARATIONS, IMPORT_DECLARATIONS, readMessage } from './ingest.ts';
+import { DEMO_EXPORT_PARTIES, makeExportFlow, wrapExport } from '../../demo/export.ts';
 
 const caller = (p: Party, roles: Role[], id = 10): Caller => fullCaller({ id, code: p.code, name: p.name, dxpId: p.dxpId, roles });
 const OTHER_EBC: Party = { code: '3301966B09', name: '宁波另一家电商有限公司', dxpId: 'DXPENT0000019002' };
@@ -51,7 +52,9 @@ describe('SEND_POLICY', () => {
       expect(Object.hasOwn(MESSAGES, type), type).toBe(true);
       expect(policy.roles.length, type).toBeGreaterThan(0);
       for (const r of policy.roles) expect(ROLES, type).toContain(r);
-      for (const f of [...[policy.declarant ?? []].flat(), policy.principal]) if (f) expect(fieldsOf(type), `${type}.${f}`).toContain(f);
+      const declarants = typeof policy.declarant === 'object' ? Object.values(policy.declarant) : [policy.declarant];
+      for (const f of [...declarants, policy.principal, policy.reader]) if (f) expect(fieldsOf(type), `${type}.${f}`).toContain(f);
+      if (typeof policy.declarant === 'object') expect(Object.keys(policy.declarant).sort(), `${type}: a field for each sending role`).toEqual([...policy.roles].sort());
     }
   });
 
@@ -144,6 +147,18 @@ describe('parties of each record', () => {
     expect(err.code).toBe('SENDER_MISMATCH');
     expect(err.issues).toEqual([{ path: 'CEB621Message.Inventory[0].InventoryHead.agentCode', rule: 'party', expected: DEMO_PARTIES.ebc.code, actual: DEMO_PARTIES.agent.code }]);
     expect(d.calls).toEqual([]);
+  });
+
+  it('checks an export collection against the sender\'s role: the payment company as payCode, the exporter as ebcCode', async () => {
+    const none = delegations().fn;
+    const f = makeExportFlow(DEMO_EXPORT_PARTIES, { mode: '9610', seed: 7 });
+    const x = DEMO_EXPORT_PARTIES;
+    await authorizeDeclaration(caller(x.payment, ['payment']), read(x.payment, wrapExport('CEB403Message', [f.collection!], x.payment)), none);
+    await authorizeDeclaration(caller(x.ebc, ['ebc']), read(x.ebc, wrapExport('CEB403Message', [f.collection!], x.ebc)), none);
+    // Another exporter naming itself as payer of this exporter's order: its role (ebc) declares as ebcCode only.
+    const other = { ...f.collection!, payCode: OTHER_EBC.code, payName: OTHER_EBC.name };
+    const err = await refusal(authorizeDeclaration(caller(OTHER_EBC, ['ebc']), read(OTHER_EBC, wrapExport('CEB403Message', [other], OTHER_EBC)), none));
+    expect(err.issues).toEqual([{ path: 'CEB403Message.Receipts[0].ebcCode', rule: 'party', expected: OTHER_EBC.code, actual: x.ebc.code }]);
   });
 
   it('checks the declarant of orders, payments, waybills and arrival lists', async () => {

@@ -18,10 +18,16 @@ import { AppError } from '../../platform/errors.ts';
 export interface SendPolicy {
   /** Roles whose enterprises may send the message type. */
   roles: readonly Role[];
-  /** Field naming the enterprise that declares the record: it must be the sender. A list: the sender must be named by one of them. */
-  declarant?: string | readonly string[];
+  /**
+   * Field naming the enterprise that declares the record: it must be the sender. By role when
+   * the field depends on who sends (a platform's order names it as ebpCode, an exporter's own
+   * as ebcCode): the sender must be named in the field of one of its roles.
+   */
+  declarant?: string | Readonly<Partial<Record<Role, string>>>;
   /** Field naming the enterprise the declarant acts for: the sender itself, or one that delegated this message type to the sender. */
   principal?: string;
+  /** Field naming an enterprise that reads the record as its sender does, without being its principal (the exporter of a collection its payment company reports). */
+  reader?: string;
 }
 
 /** Roles × message types. A message type missing here is sent by nobody. */
@@ -37,9 +43,9 @@ export const SEND_POLICY: Readonly<Record<string, SendPolicy>> = {
   CEB711Message: { roles: ['warehouse'], declarant: 'operatorCode' },
   // Export (出口统一版). An order comes from the platform; a B2B order or an overseas-warehouse
   // booking (订仓单, whose ebpCode names the warehouse or 无) from the exporter or the warehouse.
-  CEB303Message: { roles: ['ebp', 'ebc', 'overseas'], declarant: ['ebpCode', 'ebcCode'] },
+  CEB303Message: { roles: ['ebp', 'ebc', 'overseas'], declarant: { ebp: 'ebpCode', overseas: 'ebpCode', ebc: 'ebcCode' } },
   // 收款单: the XSD names the payment company (named in payCode); the exporter may send its own (ebcCode).
-  CEB403Message: { roles: ['payment', 'ebc'], declarant: ['payCode', 'ebcCode'] },
+  CEB403Message: { roles: ['payment', 'ebc'], declarant: { payment: 'payCode', ebc: 'ebcCode' }, reader: 'ebcCode' },
   CEB505Message: { roles: ['logistics'], declarant: 'logisticsCode' },
   CEB507Message: { roles: ['warehouse'], declarant: 'operatorCode' },
   CEB509Message: { roles: ['logistics'], declarant: 'logisticsCode' },
@@ -59,7 +65,7 @@ export type Delegated = (agentId: number, principalCode: string, messageType: st
 export function partiesOf(messageType: string, head: CebNode): Record<string, string> {
   const policy = Object.hasOwn(SEND_POLICY, messageType) ? SEND_POLICY[messageType] : undefined;
   const out: Record<string, string> = {};
-  for (const field of [...declarantFields(policy), policy?.principal]) {
+  for (const field of [...declarantFields(policy), policy?.principal, policy?.reader]) {
     if (!field) continue;
     const v = head[field];
     out[field] = typeof v === 'string' ? v.trim() : '';
@@ -67,9 +73,13 @@ export function partiesOf(messageType: string, head: CebNode): Record<string, st
   return out;
 }
 
-function declarantFields(policy: SendPolicy | undefined): readonly string[] {
+/** The declarant fields of a policy: for the roles given, or all of them. */
+function declarantFields(policy: SendPolicy | undefined, roles?: readonly string[]): string[] {
   const d = policy?.declarant;
-  return d === undefined ? [] : typeof d === 'string' ? [d] : d;
+  if (d === undefined) return [];
+  if (typeof d === 'string') return [d];
+  const byRole = Object.entries(d) as Array<[string, string]>;
+  return [...new Set(byRole.filter(([role]) => !roles || roles.includes(role)).map(([, f]) => f))];
 }
 
 const roleList = (roles: readonly string[]) => roles.join(', ') || 'none';
@@ -142,7 +152,7 @@ export async function authorizeDeclaration(caller: Caller, msg: Declared, delega
   const principals = new Map<string, number[]>();
   for (const r of msg.records) {
     const codes = r.parties ?? {};
-    const fields = declarantFields(policy);
+    const fields = declarantFields(policy, caller.roles);
     if (fields.length && !fields.some((f) => codes[f] === caller.code)) {
       parties.push({ path: recordFieldPath(msg.messageType, r.seq, fields[0]), rule: 'party', expected: `${caller.code}${fields.length > 1 ? ` in ${fields.join(' or ')}` : ''}`, actual: fields.map((f) => codes[f] ?? '').join(' / ') });
     }
@@ -154,7 +164,7 @@ export async function authorizeDeclaration(caller: Caller, msg: Declared, delega
   if (parties.length) {
     throw new AppError(
       'SENDER_MISMATCH',
-      `${caller.code} may send a ${msg.messageType} record only as its ${declarantFields(policy).join(' or ')}: ${parties.length} record${parties.length === 1 ? ' names' : 's name'} another enterprise; nothing was stored.`,
+      `${caller.code} may send a ${msg.messageType} record only as its ${declarantFields(policy, caller.roles).join(' or ')}: ${parties.length} record${parties.length === 1 ? ' names' : 's name'} another enterprise; nothing was stored.`,
       parties,
     );
   }

@@ -127,7 +127,8 @@ export class DeclarationsService {
 
   /** The filed enterprises, other than the sender, that the message's records name as principal (authorized already). */
   private async principalsOf(caller: Caller, msg: NewMessage): Promise<number[]> {
-    const field = PRINCIPAL_READS.has(msg.messageType) ? SEND_POLICY[msg.messageType]?.principal : undefined;
+    const policy = PRINCIPAL_READS.has(msg.messageType) ? SEND_POLICY[msg.messageType] : undefined;
+    const field = policy?.principal ?? policy?.reader;
     if (!field || !this.access.enterpriseId) return [];
     const ids = new Set<number>();
     for (const r of msg.records) {

@@ -39,11 +39,7 @@ export function notFound(what: string, id: number | string): AppError {
   return new AppError('NOT_FOUND', `No ${what} ${id} that you may see.`, [{ path: 'id', rule: 'exists', expected: `a ${what} you may see`, actual: String(id) }]);
 }
 
-/** A unique index refused the row (SQLite or PostgreSQL). */
-export function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  return code === '23505' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT_UNIQUE'));
-}
+export { isUniqueViolation } from '../../db/index.ts';
 
 /** Parses an ISO 8601 time given in a request; refuses anything else with the field named. */
 export function parseTime(value: string, path: string): number {

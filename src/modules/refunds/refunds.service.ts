@@ -15,6 +15,7 @@ import { bpToPercent, dateOfC17, monthsBetween, parseQty, pickRate, prefixesOf, 
 import { ledgerCsv } from './views.ts';
 import { fileClaim, registerInvoice, reportSale, type WriteContext } from './writes.ts';
 import type { ClaimInput, InvoiceInput, SaleInput } from './input.ts';
+import { cstDate } from '../../platform/time.ts';
 
 /** An inventory line of a summary declaration, as customs' result (CEB792) and the inventory give it. */
 export interface DeclaredItem {
@@ -120,8 +121,10 @@ export class RefundsService {
    * export date, kept on the entry.
    */
   async declared(trx: Kysely<Database>, result: DeclarationResult, now: number): Promise<void> {
-    const date = dateOfC17(result.opDate);
-    if (!date) throw new Error(`refunds: opDate "${result.opDate}" of declaration ${result.declSeqNo} is not a C17 time`);
+    // A result whose opDate is not a time (the XSD checks only its length) must not stop the
+    // receipts it came with: the entry takes the day it arrived, flagged.
+    const opDate = dateOfC17(result.opDate);
+    const date = opDate ?? cstDate(new Date(now)).replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3');
     const refundCodes = result.items.filter((i) => regimeOf(i.tradeMode) === 'refund').flatMap((i) => prefixesOf(i.gcode));
     const rates = await this.repo.ratesOf(trx, refundCodes);
     const rows = result.items.map((it): NewEntry => {
@@ -130,7 +133,7 @@ export class RefundsService {
       if (qty === null) throw new Error(`refunds: qty "${it.qty}" of ${it.invtNo}/${it.gnum} is not a quantity`);
       const fobRmb = toRmbFen(it.totalPrice, it.currency);
       const rate = regime === 'refund' ? (pickRate(rates, it.gcode, date)?.rateBp ?? null) : null;
-      const flags = [fobRmb === null ? 'no-exchange-rate' : '', regime === 'refund' && rate === null ? 'no-refund-rate' : ''].filter(Boolean);
+      const flags = [fobRmb === null ? 'no-exchange-rate' : '', regime === 'refund' && rate === null ? 'no-refund-rate' : '', opDate ? '' : 'bad-op-date'].filter(Boolean);
       const status = statusOf({ regime, tradeMode: it.tradeMode, invoiceAmountFen: 0, refundableFen: 0, claimableFen: 0, claimedFen: 0, soldQty: 0, qty });
       return {
         enterprise_id: result.enterpriseId,

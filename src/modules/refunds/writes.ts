@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Issue } from '../../ceb/index.ts';
-import type { Database } from '../../db/index.ts';
+import { isUniqueViolation, type Database } from '../../db/index.ts';
 import type { Caller } from '../../platform/access.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { AuditLog } from '../audit/index.ts';
@@ -14,6 +14,7 @@ import { parseClaim, parseInvoice, parseSale, type ClaimInput, type InvoiceInput
 import type { EntryRow, RefundsRepository, SaleRow } from './refunds.repository.ts';
 import { allocate, chinaDate as today, claimableOf, formatQty, pickRate, prefixesOf, refundOf, statusOf } from './rules.ts';
 import { entryView, type EntryView } from './views.ts';
+import { retryConflicts } from '../../platform/retry.ts';
 
 export interface WriteContext {
   repo: RefundsRepository;
@@ -22,12 +23,6 @@ export interface WriteContext {
 }
 
 const actorOf = (c: Caller) => `enterprise:${c.code}`;
-
-/** A unique index refused the row (SQLite or PostgreSQL): a concurrent request got there first. */
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  return code === '23505' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT_UNIQUE'));
-}
 
 /** 404 when something named is not found among the caller's entries, else 409; nothing when there are no issues. */
 function refuse(missing: Issue[], conflicts: Issue[]): void {
@@ -91,7 +86,9 @@ export async function registerInvoice(ctx: WriteContext, caller: Caller, body: I
   const inv = parseInvoice(body, today(now));
   const { repo } = ctx;
   try {
-    return await repo.db.transaction().execute(async (trx) => {
+    // Entries are locked in the order the invoice names them: two invoices naming the same ones in
+    // another order can deadlock on PostgreSQL, which aborts one; it runs again.
+    return await retryConflicts(() => repo.db.transaction().execute(async (trx) => {
       if (await repo.invoiceExists(trx, caller.id, inv.code, inv.no)) {
         const number = `${inv.code ? `${inv.code} ` : ''}${inv.no}`;
         throw new AppError('CONFLICT', `Invoice ${number} is already registered.`, [{ path: 'invoiceNo', rule: 'unique', expected: 'an invoice not registered before by your enterprise', actual: number }]);
@@ -170,7 +167,7 @@ export async function registerInvoice(ctx: WriteContext, caller: Caller, body: I
         parts: parts.map((p) => ({ item: p.line, ledgerId: p.ledger_id, qty: formatQty(p.qty), amount: fenToYuan(p.amount_fen), tax: fenToYuan(p.tax_fen) })),
         entries: settled.map(entryView),
       };
-    });
+    }));
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     throw new AppError('CONFLICT', `Invoice ${inv.no} is already registered.`, [{ path: 'invoiceNo', rule: 'unique', expected: 'an invoice not registered before by your enterprise', actual: inv.no }]);

@@ -7,6 +7,7 @@ import { AppError } from '../../platform/errors.ts';
 import type { Caller, Scope } from '../../platform/access.ts';
 import type { AuditEntry } from '../audit/index.ts';
 import type { CertificateRow } from './signatures.repository.ts';
+import { isUniqueViolation } from '../../db/index.ts';
 
 export type Purpose = CertificateRow['purpose'];
 export const PURPOSES: readonly Purpose[] = ['signing', 'client'];
@@ -44,8 +45,7 @@ export async function duplicateIsConflict<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    const code = (err as { code?: string } | null)?.code;
-    if (code === '23505' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT_UNIQUE'))) {
+    if (isUniqueViolation(err)) {
       throw new AppError('CONFLICT', 'This certificate is already registered.', [{ path: 'certificate', rule: 'unique', expected: 'a certificate not registered yet', actual: 'registered meanwhile' }]);
     }
     throw err;

@@ -67,11 +67,6 @@ export class SummariesRepository {
     return this.db.selectFrom('summaries').selectAll().where('status', '=', 'preparing').where('created_at', '<', before).execute();
   }
 
-  async byMessage(trx: Kysely<Database>, messageIds: number[]): Promise<SummaryRow[]> {
-    if (!messageIds.length) return [];
-    return trx.selectFrom('summaries').selectAll().where('message_id', 'in', messageIds).execute();
-  }
-
   async get(id: number): Promise<SummaryRow | null> {
     return (await this.db.selectFrom('summaries').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
   }
@@ -102,11 +97,14 @@ export class SummariesRepository {
     return added;
   }
 
-  /** The next copNo of the day: SUM + yyyyMMdd + 6-digit serial. */
-  async nextCopNo(trx: Kysely<Database>, day: string): Promise<string> {
-    const prefix = `SUM${day}`;
-    const row = await trx.selectFrom('summaries').select('cop_no').where('cop_no', 'like', `${prefix}%`).orderBy('cop_no', 'desc').limit(1).executeTakeFirst();
-    const n = row ? Number(row.cop_no.slice(prefix.length)) + 1 : 1;
-    return `${prefix}${String(n).padStart(6, '0')}`;
+  async setCopNo(trx: Kysely<Database>, id: number, copNo: string): Promise<void> {
+    await trx.updateTable('summaries').set({ cop_no: copNo }).where('id', '=', id).execute();
   }
+
+  /** Summaries by their copNo (the CEB701 record's key names it). */
+  async byCopNo(trx: Kysely<Database>, copNos: string[]): Promise<SummaryRow[]> {
+    if (!copNos.length) return [];
+    return trx.selectFrom('summaries').selectAll().where('cop_no', 'in', [...new Set(copNos)]).execute();
+  }
+
 }

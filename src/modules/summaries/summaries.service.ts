@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { MESSAGES, buildDocument, parseDocument, type CebNode } from '../../ceb/index.ts';
-import type { Database } from '../../db/index.ts';
+import { isUniqueViolation, type Database } from '../../db/index.ts';
 import { requireSendingRole, type DeclarationsService, type DocumentRow, type StatusChange } from '../declarations/index.ts';
 import type { ReceivedReceipt } from '../receipts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
@@ -48,7 +48,7 @@ export interface DeclarationResult {
 }
 
 export interface SummariesPorts {
-  declarations: Pick<DeclarationsService, 'recordsOf' | 'documents' | 'ingest' | 'partiesOf'>;
+  declarations: Pick<DeclarationsService, 'recordsOf' | 'documents' | 'ingest' | 'readAuthorized' | 'partiesOf'>;
   audit: AuditLog;
   /** Signs an unsigned message with the caller's platform-held key; NOT_FOUND when it holds none. */
   sign?(caller: Caller, body: Buffer): Promise<{ xml: string }>;
@@ -149,47 +149,55 @@ export class SummariesService {
       }
       members = [...new Set(input.invtNos)].map((n) => inGroup.get(n)!);
     }
-    // The one who sends the request is its declarant (agentCode); it names the consignor it acts for.
-    const declarant = { code: caller.code, name: caller.name };
-    const now = this.now();
+    // The request is checked as ingest will check it (schema, sender, delegation) before anything is claimed.
+    const provisional = { cop_no: `SUM${cstDate(new Date(this.now()))}${'0'.repeat(9)}`, created_at: this.now() };
+    await this.ports.declarations.readAuthorized(caller, Buffer.from(this.applyXml(caller, provisional, group, members, input), 'utf8'), 'xml');
     // Looked up before the transaction opens: on SQLite a query outside an open transaction waits for it.
     const consignor = await this.consignorId(caller, group);
-    const id = await this.repo.db.transaction().execute(async (trx) => {
-      const taken = await this.repo.taken(trx, members.map((m) => m.declarationId));
-      if (taken.size) {
-        throw new AppError('CONFLICT', `${taken.size} of these inventories were summarised meanwhile; read the proposals again.`, members.filter((m) => taken.has(m.declarationId)).map((m) => ({ path: 'invtNos', rule: 'not-summarised', expected: 'an inventory in no standing summary', actual: m.invtNo })));
-      }
-      const copNo = await this.repo.nextCopNo(trx, cstDate(new Date(now)));
-      const summaryId = await this.repo.create(
-        trx,
-        {
-          enterprise_id: consignor,
-          declarant_id: caller.id,
-          group_key: group.key,
-          ebc_code: group.ebcCode,
-          agent_code: declarant.code,
-          customs_code: group.customsCode,
-          port_code: group.portCode,
-          trade_mode: group.tradeMode,
-          traf_mode: group.trafMode,
-          country: group.country,
-          owner_code: group.ownerCode,
-          period: group.period,
-          summary_flag: group.summaryFlag,
-          item_name_flag: group.itemNameFlag,
-          cop_no: copNo,
-          message_id: null,
-          status: 'preparing',
-          sum_no: null,
-          return_info: null,
-          created_at: now,
-          updated_at: now,
-        },
-        members.map((m) => ({ declarationId: m.declarationId, invtNo: m.invtNo })),
-      );
-      await this.ports.audit.append(trx, [{ actor: actorOf(caller), action: 'summary.confirmed', subject: `summary:${copNo}`, enterpriseId: caller.id, detail: { group: group.key, inventories: members.length, ebcCode: group.ebcCode } }]);
-      return summaryId;
-    });
+    const now = this.now();
+    let id: number;
+    try {
+      id = await this.repo.db.transaction().execute(async (trx) => {
+        const taken = await this.repo.taken(trx, members.map((m) => m.declarationId));
+        if (taken.size) throw this.takenMeanwhile(members.filter((m) => taken.has(m.declarationId)));
+        const summaryId = await this.repo.create(
+          trx,
+          {
+            enterprise_id: consignor,
+            declarant_id: caller.id,
+            group_key: group.key,
+            ebc_code: group.ebcCode,
+            agent_code: caller.code,
+            customs_code: group.customsCode,
+            port_code: group.portCode,
+            trade_mode: group.tradeMode,
+            traf_mode: group.trafMode,
+            country: group.country,
+            owner_code: group.ownerCode,
+            period: group.period,
+            summary_flag: group.summaryFlag,
+            item_name_flag: group.itemNameFlag,
+            cop_no: `pending-${randomUUID()}`,
+            message_id: null,
+            status: 'preparing',
+            sum_no: null,
+            return_info: null,
+            created_at: now,
+            updated_at: now,
+          },
+          members.map((m) => ({ declarationId: m.declarationId, invtNo: m.invtNo })),
+        );
+        // The copNo is the row's own number: two confirmations at once never draw the same one.
+        const copNo = `SUM${cstDate(new Date(now))}${String(summaryId).padStart(9, '0')}`;
+        await this.repo.setCopNo(trx, summaryId, copNo);
+        await this.ports.audit.append(trx, [{ actor: actorOf(caller), action: 'summary.confirmed', subject: `summary:${copNo}`, enterpriseId: caller.id, detail: { group: group.key, inventories: members.length, ebcCode: group.ebcCode } }]);
+        return summaryId;
+      });
+    } catch (err) {
+      // Another confirmation claimed one of these inventories between our check and our insert.
+      if (isUniqueViolation(err)) throw this.takenMeanwhile(members);
+      throw err;
+    }
     const row = (await this.repo.get(id))!;
     let xml = this.applyXml(caller, row, group, members, input);
     try {
@@ -213,6 +221,10 @@ export class SummariesService {
     return this.show(caller, id);
   }
 
+  private takenMeanwhile(members: Candidate[]): AppError {
+    return new AppError('CONFLICT', 'Some of these inventories were summarised meanwhile; read the proposals again.', members.map((m) => ({ path: 'invtNos', rule: 'not-summarised', expected: 'an inventory in no standing summary', actual: m.invtNo })));
+  }
+
   /** The consignor's enterprise id: the caller itself, or the principal it declared for (a party of the inventories). */
   private async consignorId(caller: Caller, group: Group): Promise<number> {
     if (group.ebcCode === caller.code) return caller.id;
@@ -221,7 +233,7 @@ export class SummariesService {
     return (inv && parties.get(inv.message_id)?.[0]) ?? caller.id;
   }
 
-  private applyXml(caller: Caller, row: SummaryRow, group: Group, members: Candidate[], input: { loctNo?: string; note?: string }): string {
+  private applyXml(caller: Caller, row: Pick<SummaryRow, 'cop_no' | 'created_at'>, group: Group, members: Candidate[], input: { loctNo?: string; note?: string }): string {
     const head: CebNode = {
       guid: randomUUID().toUpperCase(),
       appType: '1',
@@ -276,35 +288,52 @@ export class SummariesService {
 
   // --- receipts -------------------------------------------------------------------------------
 
-  /** CEB702: customs took the request (120, with its sumNo) or refused it (100, negative): then its inventories are free again. */
+  /** The summaries these receipts' CEB701 records are for, by the copNo in the record's key (summary|ebcCode|copNo). */
+  private async summariesOf(trx: Kysely<Database>, refs: Array<{ corr_key: string; message_id: number }>): Promise<Map<string, SummaryRow>> {
+    const copNo = (k: string) => k.slice(k.lastIndexOf('|') + 1);
+    const rows = await this.repo.byCopNo(trx, refs.map((r) => copNo(r.corr_key)));
+    const out = new Map<string, SummaryRow>();
+    for (const r of refs) {
+      const row = rows.find((x) => x.cop_no === copNo(r.corr_key));
+      if (row) out.set(r.corr_key, row);
+    }
+    return out;
+  }
+
+  /** Inside the receipts' transaction: a request customs refused (100, a negative code, a CEB900) frees its inventories. */
+  async requestsRefused(trx: Kysely<Database>, changes: StatusChange[], now: number): Promise<void> {
+    const refused = changes.filter((c) => c.declaration.message_type === 'CEB701Message' && c.to === 'rejected');
+    if (!refused.length) return;
+    const summaries = await this.summariesOf(trx, refused.map((c) => c.declaration));
+    for (const c of refused) {
+      const summary = summaries.get(c.declaration.corr_key);
+      if (!summary || summary.status === 'refused' || summary.status === 'failed') continue;
+      await this.repo.update(trx, summary.id, { status: 'refused', return_info: c.returnInfo, message_id: summary.message_id ?? c.declaration.message_id }, now);
+      await this.repo.release(trx, summary.id);
+      summary.status = 'refused';
+    }
+  }
+
+  /** CEB702 with 120: customs took the request and gave it its sumNo. */
   async summaryReturned(trx: Kysely<Database>, receipts: ReceivedReceipt[], now: number): Promise<void> {
-    const rows = await this.repo.byMessage(trx, receipts.map((r) => r.declaration.message_id));
+    const summaries = await this.summariesOf(trx, receipts.map((r) => r.declaration));
     for (const r of receipts) {
-      const summary = rows.find((x) => x.message_id === r.declaration.message_id);
-      if (!summary) continue;
+      const summary = summaries.get(r.declaration.corr_key);
       const parsed = parseDocument(Buffer.from(r.xml, 'utf8'));
-      if (!parsed.ok) continue;
+      if (!summary || !parsed.ok) continue;
       const ret = listOf(parsed.doc.body, 'SummaryReturn')[0];
-      if (!ret) continue;
-      const status = Number(s(ret.returnStatus));
-      if (status === 100 || status < 0) {
-        if (summary.status === 'refused' || summary.status === 'declared') continue;
-        await this.repo.update(trx, summary.id, { status: 'refused', return_info: s(ret.returnInfo) }, now);
-        await this.repo.release(trx, summary.id);
-        summary.status = 'refused';
-      } else if (status === 120 || status === 399) {
-        if (summary.status !== 'sent' && summary.status !== 'preparing') continue;
-        await this.repo.update(trx, summary.id, { status: 'accepted', sum_no: s(ret.sumNo) || summary.sum_no, return_info: s(ret.returnInfo) }, now);
-        summary.status = 'accepted';
-      }
+      if (!ret || Number(s(ret.returnStatus)) !== 120 || (summary.status !== 'sent' && summary.status !== 'preparing')) continue;
+      // The receipt may come before confirm() recorded the message id: the key found it all the same.
+      await this.repo.update(trx, summary.id, { status: 'accepted', sum_no: s(ret.sumNo) || summary.sum_no, return_info: s(ret.returnInfo), message_id: summary.message_id ?? r.declaration.message_id }, now);
+      summary.status = 'accepted';
     }
   }
 
   /** CEB792: one customs declaration made of (some of) the request's inventories. */
   async resultReceived(trx: Kysely<Database>, receipts: ReceivedReceipt[], now: number): Promise<void> {
-    const rows = await this.repo.byMessage(trx, receipts.map((r) => r.declaration.message_id));
+    const summaries = await this.summariesOf(trx, receipts.map((r) => r.declaration));
     for (const r of receipts) {
-      const summary = rows.find((x) => x.message_id === r.declaration.message_id);
+      const summary = summaries.get(r.declaration.corr_key);
       const parsed = parseDocument(Buffer.from(r.xml, 'utf8'));
       if (!summary || !parsed.ok) continue;
       const result = listOf(parsed.doc.body, 'SummaryResult')[0];
@@ -316,7 +345,7 @@ export class SummariesService {
         trx,
         lines.map((l): SummaryResultRow => ({ ...base, invt_no: s(l.invtNo), logistics_no: s(l.logisticsNo), gnum: Number(s(l.gnum)), gseqno: Number(s(l.gseqno)), gcode: s(l.gcode) })),
       );
-      await this.repo.update(trx, summary.id, { status: 'declared', sum_no: s(h.sumNo) || summary.sum_no }, now);
+      await this.repo.update(trx, summary.id, { status: 'declared', sum_no: s(h.sumNo) || summary.sum_no, message_id: summary.message_id ?? r.declaration.message_id }, now);
       if (!added || !this.ports.declared) continue;
       const inventories = await this.ports.declarations.documents(trx, 'CEB603Message', 'invt_no', [...new Set(lines.map((l) => s(l.invtNo)))]);
       const items: DeclaredItem[] = [];

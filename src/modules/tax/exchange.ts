@@ -4,8 +4,6 @@
  * in). The table here is the default the platform and the sandbox customs ship with; a zone
  * replaces it with the published rates. Currencies are customs' numeric codes (JGS-20).
  */
-import { yuanToFen } from './tax.ts';
-
 /** RMB for one unit of the currency, as a decimal string (customs publishes 4–6 digits). */
 export const DEFAULT_MONTHLY_RATES: Readonly<Record<string, string>> = {
   '142': '1', // 人民币 CNY
@@ -35,15 +33,23 @@ function millionths(rate: string): bigint {
   return BigInt(m[1]) * SCALE + BigInt((m[2] ?? '').padEnd(6, '0'));
 }
 
+/** A decimal amount (CEB amounts have at most 5 decimals) in units of 10⁻⁵. */
+function hundredThousandths(amount: string): bigint {
+  const m = /^([+-]?)(\d*)(?:\.(\d{0,5}))?$/.exec(amount.trim());
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new Error(`not a decimal amount of at most 5 decimals: "${amount}"`);
+  const v = BigInt((m[2] || '0') + (m[3] ?? '').padEnd(5, '0'));
+  return m[1] === '-' ? -v : v;
+}
+
 /**
- * An amount in `currency` as RMB fen, rounded half up; null when the currency has no rate.
- * Integer arithmetic throughout: fen × rate in millionths.
+ * An amount in `currency` as RMB fen, rounded half up once; null when the currency has no rate.
+ * Integer arithmetic throughout: the amount in 10⁻⁵ units × the rate in millionths.
  */
 export function toRmbFen(amount: string, currency: string, rates: Readonly<Record<string, string>> = DEFAULT_MONTHLY_RATES): number | null {
   const rate = Object.hasOwn(rates, currency) ? rates[currency] : undefined;
   if (rate === undefined) return null;
-  const fen = BigInt(yuanToFen(amount));
-  const scaled = fen * millionths(rate);
-  const rounded = (scaled + (scaled >= 0n ? SCALE / 2n : -SCALE / 2n)) / SCALE;
+  const scaled = hundredThousandths(amount) * millionths(rate); // yuan × 10¹¹
+  const unit = 1_000_000_000n; // 10¹¹ → fen (10²)
+  const rounded = (scaled + (scaled >= 0n ? unit / 2n : -unit / 2n)) / unit;
   return Number(rounded);
 }
