@@ -7,7 +7,7 @@ import type { CebNode } from '../../ceb/index.ts';
 import type { DocumentRow } from '../declarations/index.ts';
 import type { Wait } from './clearance.repository.ts';
 import type { Assessment, Found } from './assess.ts';
-import { TAKEN_IN } from './assess.ts';
+import { documentsState } from './assess.ts';
 import { CODES } from './codes.ts';
 import { EXPORT_MODES, exportMode, matchExport } from './export-rules.ts';
 import type { RuleId } from './rules.ts';
@@ -34,27 +34,8 @@ export function assessExport(rec: DocumentRow, w: Wait, found: Found, now: numbe
     ['CEB505', found.waybills.get(w.waybill_key), `运单号 ${s(head.logisticsNo)}`],
   ] as const;
 
-  const rejected = docs.filter(([, d]) => d?.status === 'rejected');
-  if (rejected.length) {
-    return {
-      kind: 'refused',
-      declarationId: rec.id,
-      code: CODES.exportDocumentRejected,
-      reasons: rejected.map(([t, d, key]) => `${NAMES[t]}[${key}]已被海关退单: ${d!.return_info ?? ''} (the ${t} was rejected by customs)`),
-    };
-  }
-  const pending = docs.filter(([, d]) => !d || !TAKEN_IN.has(d.status));
-  if (pending.length) {
-    if (now < w.deadline_at) return { kind: 'waiting' };
-    return {
-      kind: 'refused',
-      declarationId: rec.id,
-      code: CODES.exportDocumentsMissing,
-      reasons: pending.map(([t, d, key]) =>
-        d ? `${NAMES[t]}[${key}]未通过海关入库，状态 ${d.status} (the ${t} never reached customs-accepted before the deadline)` : `${NAMES[t]}[${key}]未收到 (no ${t} was received before the deadline)`,
-      ),
-    };
-  }
+  const state = documentsState(rec.id, w, docs, NAMES, now, { rejected: CODES.exportDocumentRejected, missing: CODES.exportDocumentsMissing });
+  if (state) return state;
   const parse = (d: DocumentRow | undefined) => (d ? (JSON.parse(d.fields) as CebNode) : null);
   const findings = matchExport(
     { inventory, order: parse(found.orders.get(w.order_key))!, collection: w.payment_key ? parse(found.payments.get(w.payment_key)) : null, waybill: parse(found.waybills.get(w.waybill_key))! },

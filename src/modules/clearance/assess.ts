@@ -58,27 +58,8 @@ export function assess(
     ['CEB511', found.waybills.get(w.waybill_key), `运单号 ${s(head.logisticsNo)}`],
   ] as const;
 
-  const rejected = docs.filter(([, d]) => d?.status === 'rejected');
-  if (rejected.length) {
-    return {
-      kind: 'refused',
-      declarationId: rec.id,
-      code: CODES.documentRejected,
-      reasons: rejected.map(([t, d, key]) => `${NAMES[t]}[${key}]已被海关退单: ${d!.return_info ?? ''} (the ${t} was rejected by customs)`),
-    };
-  }
-  const pending = docs.filter(([, d]) => !d || !TAKEN_IN.has(d.status));
-  if (pending.length) {
-    if (now < w.deadline_at) return { kind: 'waiting' };
-    return {
-      kind: 'refused',
-      declarationId: rec.id,
-      code: CODES.documentsMissing,
-      reasons: pending.map(([t, d, key]) =>
-        d ? `${NAMES[t]}[${key}]未通过海关入库，状态 ${d.status} (the ${t} never reached customs-accepted before the deadline)` : `${NAMES[t]}[${key}]未收到 (no ${t} was received before the deadline)`,
-      ),
-    };
-  }
+  const state = documentsState(rec.id, w, docs, NAMES, now, { rejected: CODES.documentRejected, missing: CODES.documentsMissing });
+  if (state) return state;
 
   const [order, payment, waybill] = docs.map(([, d]) => JSON.parse(d!.fields) as CebNode);
   const findings = match({ inventory, order, payment, waybill }, settings.rulesOff);
@@ -123,4 +104,33 @@ export function assess(
     warnings.push(`订单代扣税款 ${fenToYuan(withheld)} 元低于计算税款 ${fenToYuan(tax.totals.totalFen)} 元 (the order's taxTotal is below the computed tax)`);
   }
   return { kind: 'matched', declarationId: rec.id, tax, warnings, buyerIdNumber: s(head.buyerIdNumber), singleItemOverLimit, stockLines };
+}
+
+type Named = readonly [type: string, doc: DocumentRow | undefined, key: string];
+
+/**
+ * The documents an inventory waits for: one rejected by customs refuses it; one missing or not
+ * yet taken in keeps it waiting until the deadline, then refuses it naming each. Null when all are in.
+ */
+export function documentsState(declarationId: number, w: Wait, docs: readonly Named[], names: Readonly<Record<string, string>>, now: number, codes: { rejected: string; missing: string }): Assessment | null {
+  const rejected = docs.filter(([, d]) => d?.status === 'rejected');
+  if (rejected.length) {
+    return {
+      kind: 'refused',
+      declarationId,
+      code: codes.rejected,
+      reasons: rejected.map(([t, d, key]) => `${names[t]}[${key}]已被海关退单: ${d!.return_info ?? ''} (the ${t} was rejected by customs)`),
+    };
+  }
+  const pending = docs.filter(([, d]) => !d || !TAKEN_IN.has(d.status));
+  if (!pending.length) return null;
+  if (now < w.deadline_at) return { kind: 'waiting' };
+  return {
+    kind: 'refused',
+    declarationId,
+    code: codes.missing,
+    reasons: pending.map(([t, d, key]) =>
+      d ? `${names[t]}[${key}]未通过海关入库，状态 ${d.status} (the ${t} never reached customs-accepted before the deadline)` : `${names[t]}[${key}]未收到 (no ${t} was received before the deadline)`,
+    ),
+  };
 }

@@ -12,7 +12,7 @@
  * and package count equal the inventory's.
  */
 import type { CebNode } from '../../ceb/index.ts';
-import { fromUnits, units, type Finding } from './rules.ts';
+import { differs, fromUnits, head, list, s, units, type Finding } from './rules.ts';
 
 export type ExportRuleId =
   | 'order-type'
@@ -48,21 +48,12 @@ export interface ExportDocuments {
   waybill: CebNode;
 }
 
-export type ExportFinding = Omit<Finding, 'rule'> & { rule: ExportRuleId };
+/** A finding of an export rule (RuleId includes ExportRuleId). */
+export type ExportFinding = Finding;
 
-const s = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
-const head = (n: CebNode, name: string) => (n[name] as CebNode | undefined) ?? n;
-const list = (n: CebNode, name: string) => {
-  const v = n[name];
-  return (Array.isArray(v) ? v : v ? [v] : []) as CebNode[];
-};
 /** Totals are given to 2 decimals (N19,2 / 5 in the XSD): a product may differ from them by half a fen. */
 const HALF_FEN = 500n;
 const product = (qty: string, price: string) => (units(qty) * units(price)) / 100000n;
-
-function differs(rule: ExportRuleId, left: string, leftValue: string, right: string, rightValue: string, what: string): ExportFinding {
-  return { rule, left, right, leftValue, rightValue, message: `${what}: ${left} is "${leftValue}" but ${right} is "${rightValue}"` };
-}
 
 export function matchExport(docs: ExportDocuments, off: ReadonlySet<string> = new Set()): ExportFinding[] {
   const out: ExportFinding[] = [];

@@ -44,9 +44,10 @@ export interface Documents {
   waybill: CebNode;
 }
 
-const s = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
-const head = (n: CebNode, name: string) => (n[name] as CebNode | undefined) ?? n;
-const list = (n: CebNode, name: string) => {
+export const s = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+/** A record's head node by name, or the record itself when it is flat. */
+export const head = (n: CebNode, name: string) => (n[name] as CebNode | undefined) ?? n;
+export const list = (n: CebNode, name: string) => {
   const v = n[name];
   return (Array.isArray(v) ? v : v ? [v] : []) as CebNode[];
 };
@@ -60,7 +61,7 @@ export function units(v: string): bigint {
   return m[1] === '-' ? -n : n;
 }
 
-function differs(rule: RuleId, left: string, leftValue: string, right: string, rightValue: string, what: string): Finding {
+export function differs(rule: RuleId, left: string, leftValue: string, right: string, rightValue: string, what: string): Finding {
   return { rule, left, right, leftValue, rightValue, message: `${what}: ${left} is "${leftValue}" but ${right} is "${rightValue}"` };
 }
 

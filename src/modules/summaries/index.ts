@@ -5,7 +5,7 @@ import { SummariesRepository } from './summaries.repository.ts';
 import { SummariesService, type SummariesPorts } from './summaries.service.ts';
 
 export { SummariesService } from './summaries.service.ts';
-export type { DeclarationResult, DeclaredItem, SummariesPorts } from './summaries.service.ts';
+export type { SummariesPorts } from './summaries.service.ts';
 export { summariesRoutes } from './summaries.routes.ts';
 export { proposeGroups, groupKey, itemKey, MAX_ITEMS, type Candidate, type Group } from './grouping.ts';
 

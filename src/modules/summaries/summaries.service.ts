@@ -14,38 +14,12 @@ import { isUniqueViolation, type Database } from '../../db/index.ts';
 import { requireSendingRole, type DeclarationsService, type DocumentRow, type StatusChange } from '../declarations/index.ts';
 import type { ReceivedReceipt } from '../receipts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
+import type { DeclarationResult, DeclaredItem } from '../refunds/index.ts';
 import { readFilter, requireRead, requireWrite, type Caller } from '../../platform/access.ts';
 import { AppError } from '../../platform/errors.ts';
 import { cstDate, cstTime14 } from '../../platform/time.ts';
 import { proposeGroups, summarisable, type Candidate, type Group, type ItemNameFlag, type SummaryFlag } from './grouping.ts';
 import type { SummariesRepository, SummaryResultRow, SummaryRow } from './summaries.repository.ts';
-
-/** An item of a customs declaration as the refund ledger takes it. */
-export interface DeclaredItem {
-  invtNo: string;
-  gnum: number;
-  gseqno: number;
-  gcode: string;
-  gname: string;
-  itemNo: string;
-  qty: string;
-  unit: string;
-  currency: string;
-  totalPrice: string;
-  tradeMode: '9610' | '1210' | '9710' | '9810';
-  country: string;
-}
-
-export interface DeclarationResult {
-  enterpriseId: number;
-  ebcCode: string;
-  customsCode: string;
-  sumNo: string;
-  declSeqNo: string;
-  entryId: string | null;
-  opDate: string;
-  items: DeclaredItem[];
-}
 
 export interface SummariesPorts {
   declarations: Pick<DeclarationsService, 'recordsOf' | 'documents' | 'ingest' | 'readAuthorized' | 'partiesOf'>;
