@@ -27,6 +27,7 @@ import { auditRoutes, createAudit, type AuditLog } from './modules/audit/index.t
 import { accountsRoutes, createAccounts, ensureDemoAccounts, sessionAuthenticator } from './modules/accounts/index.ts';
 import { clientCertificateAuthenticator, createSignatures, ensureDemoKeys, httpsOptions, signaturesRoutes, type SignaturesService } from './modules/signatures/index.ts';
 import { createSummaries, summariesRoutes, type SummariesService } from './modules/summaries/index.ts';
+import { DEMO_WAREHOUSE_OPERATOR, createWarehouses, ensureDemoWarehouses, warehousesRoutes, type WarehousesService } from './modules/warehouses/index.ts';
 
 export interface App {
   config: Config;
@@ -46,6 +47,7 @@ export interface App {
   audit: AuditLog;
   signatures: SignaturesService;
   summaries: SummariesService;
+  warehouses: WarehousesService;
   /** Path of demo-credentials.json when this start created the demo zone. */
   demoCredentialsFile: string | null;
   /** Starts background work (forwarding, receipts, webhooks). */
@@ -85,6 +87,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const accounts = createAccounts(db.kysely, audit, enterprises, config.accounts, db.dialect === 'postgres');
   const demoCredentialsFile = config.demo ? await ensureDemoZone(enterprises, config.dataDir) : null;
   if (demoCredentialsFile) await ensureDemoAccounts(accounts, demoCredentialsFile);
+  const warehouses = createWarehouses(db.kysely, audit);
+  if (config.demo) {
+    const overseas = await enterprises.byCode(DEMO_WAREHOUSE_OPERATOR);
+    if (overseas) await ensureDemoWarehouses(db.kysely, overseas.id);
+  }
   const outbox = createOutbox(db.kysely, db.dialect === 'postgres');
   const cpu: Cpu = config.cpuThreads > 0 ? new CpuPool(new URL('./cpu-worker.ts', import.meta.url), config.cpuThreads) : new InlineCpu(CPU_TASKS);
   const signatures = createSignatures({ db: db.kysely, audit, enterprises, cpu, settings: { ...config.signatures, clientCaFile: config.tls.clientCaFile }, demo: config.demo, dataDir: config.dataDir, warn: (msg) => log.warn(msg) });
@@ -229,6 +236,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   await http.register(enterprisesRoutes, { service: enterprises, authenticate, maxDocumentBytes: config.maxDocumentBytes });
   await http.register(accountsRoutes, { service: accounts, authenticate });
   await http.register(summariesRoutes, { service: summaries, authenticate });
+  await http.register(warehousesRoutes, { service: warehouses, authenticate, maxCsvBytes: config.maxBodyBytes });
 
   /** Receipts from customs, whatever carried them: stored, or refused with an AppError (4xx) when they can never be accepted. */
   const ingestReceipt = async (bytes: Buffer, source: string) => {
@@ -247,7 +255,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   let workers = false;
   return {
-    config, db, http, enterprises, declarations, receipts, webhooks, transport, forwarder, clearance, tariff, refunds, quotas, stock, audit, signatures, summaries, demoCredentialsFile,
+    config, db, http, enterprises, declarations, receipts, webhooks, transport, forwarder, clearance, tariff, refunds, quotas, stock, audit, signatures, summaries, warehouses, demoCredentialsFile,
     async startWorkers() {
       workers = true;
       clearance!.start();

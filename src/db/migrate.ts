@@ -14,6 +14,7 @@ import * as m0011 from './migrations/0011_message_parties.ts';
 import * as m0012 from './migrations/0012_summaries.ts';
 import * as m0013 from './migrations/0013_refunds.ts';
 import * as m0014 from './migrations/0014_sandbox_export.ts';
+import * as m0015 from './migrations/0015_warehouses.ts';
 
 /** Migrations are plain modules listed here (no directory scanning: the list is the history). */
 function provider(dialect: Dialect): MigrationProvider {
@@ -34,6 +35,7 @@ function provider(dialect: Dialect): MigrationProvider {
       '0012_summaries': wrap(m0012),
       '0013_refunds': wrap(m0013),
       '0014_sandbox_export': wrap(m0014),
+      '0015_warehouses': wrap(m0015),
     }),
   };
 }

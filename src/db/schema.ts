@@ -271,6 +271,7 @@ export interface Database {
   summary_items: SummaryItemsTable;
   summary_candidates: SummaryCandidatesTable;
   summary_results: SummaryResultsTable;
+  overseas_warehouses: OverseasWarehousesTable;
   refund_rates: RefundRatesTable;
   refund_entries: RefundEntriesTable;
   refund_invoices: RefundInvoicesTable;
@@ -656,4 +657,29 @@ export interface RefundClaimItemsTable {
   claim_id: number;
   ledger_id: number;
   amount_fen: number;
+}
+
+// --- warehouses: the overseas-warehouse directory -------------------------------------------------
+
+export interface OverseasWarehousesTable {
+  id: Generated<number>;
+  /** The operator of the warehouse (an enterprise filed as overseas). */
+  enterprise_id: number;
+  name: string;
+  /** Customs' numeric country code (502 USA, 304 Germany…). */
+  country: string;
+  city: string;
+  address: string;
+  /** Degrees × 10⁶. */
+  lat_e6: number;
+  lon_e6: number;
+  area_m2: number;
+  /** JSON arrays of strings. */
+  services: string;
+  platforms: string;
+  eligible_9810: number;
+  contact_name: string;
+  contact_phone: string;
+  contact_email: string;
+  updated_at: number;
 }

@@ -32,6 +32,7 @@ import {
 import { DEMO_PARTIES, PLACEHOLDER_SIGNATURE, makeFlow, wrapMessage, type Flow, type Parties, type Party } from '../../src/demo/flows.ts';
 import { SANDBOX_KEYS_DIR } from '../../src/demo/keys.ts';
 import { usccCheckChar } from '../../src/modules/enterprises/index.ts';
+import { CSV_COLUMNS as WAREHOUSE_CSV_COLUMNS } from '../../src/modules/warehouses/index.ts';
 import { ERRORS, type ErrorCode } from '../../src/platform/errors.ts';
 import { cstTime14 } from '../../src/platform/time.ts';
 import { databases, eventually, startPlatform, type Platform } from '../support/platform.ts';
@@ -217,6 +218,14 @@ const MATRIX: Row[] = [
   }, ['A.summary'], { list: 'summaries' }),
   ...rows('GET', '/api/v1/summaries/{A.summary}', { ...NO_READ, ...READ_ALL, ...AGENT(200), ebc: 200, bank: 200, others: 404 }),
   ...rows('POST', '/api/v1/summaries', { ...NO_WRITE, ebc: 404, agent: 404, agentDeclare: 404, agentSession: 404, ebcB: 404, agentB: 404, others: 403 }, { body: '{"key":"2924/2924/3301966A01/9610/5/502/2000-01/F10"}' }),
+
+  // Overseas-warehouse directory: public to read; kept by the overseas-warehouse enterprise (the operator corrects any).
+  ...rows('GET', '/api/v1/warehouses', { anonymous: 200, others: 200 }),
+  ...rows('GET', '/api/v1/warehouses/{A.warehouse}', { anonymous: 200, others: 200 }),
+  ...rows('POST', '/api/v1/warehouses', { overseas: 201, others: 403 }, { body: '{C.warehouse}' }),
+  ...rows('PUT', '/api/v1/warehouses/{A.warehouse}', { overseas: 200, operator: 200, others: 403 }, { body: '{C.warehouseUpdate}' }),
+  ...rows('DELETE', '/api/v1/warehouses/{A.warehouse}', { overseas: 204, operator: 204, others: 403 }, { paths: { overseas: '/api/v1/warehouses/{A.warehouseToDelete}', operator: '/api/v1/warehouses/{A.warehouseForOperator}' } }),
+  ...rows('POST', '/api/v1/warehouses/import', { overseas: 200, others: 403 }, { body: '{C.warehouseCsv}', type: 'text/csv' }),
 
   // Tax-refund ledger: rates for every credential, changed by the operator; entries of one's own, regulators everyone's
   // (not shared with a bank by consent); invoices, sales and claims on one's own entries only.
@@ -490,6 +499,7 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
       positive_list: db.selectFrom('positive_list').select(['hs_prefix', 'name', 'note', 'updated_at']).orderBy('hs_prefix'),
       messages: db.selectFrom('messages').select(['id']).orderBy('id'),
       summaries: db.selectFrom('summaries').select(['id', 'status']).orderBy('id'),
+      overseas_warehouses: db.selectFrom('overseas_warehouses').select(['id', 'name', 'area_m2', 'updated_at']).orderBy('id'),
       refund_rates: db.selectFrom('refund_rates').select(['hs_prefix', 'valid_from', 'rate_bp']).orderBy('hs_prefix').orderBy('valid_from'),
       refund_entries: db.selectFrom('refund_entries').select(['id', 'status', 'claimable_fen', 'claimed_fen']).orderBy('id'),
       refund_invoices: db.selectFrom('refund_invoices').select(['id']).orderBy('id'),
@@ -641,6 +651,20 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
     fixtures.set('A.month', entry.month);
     fixtures.set('A.invtNo', exInvtNo);
     fixtures.set('A.today', new Date().toISOString().slice(0, 10));
+    // The overseas-warehouse directory: a demo entry, two spare ones to delete, a new one and a CSV.
+    const dallas = (name: string) => JSON.stringify({
+      name, country: '502', city: 'Dallas', address: '4500 Mountain Creek Pkwy', latitude: 32.69, longitude: -96.93, areaM2: 12000,
+      services: ['storage'], platforms: ['Amazon'], eligible9810: true, contact: { name: 'Lin Wei', phone: '+1-214-555-0134', email: 'dallas@example.com' },
+    });
+    const demoWarehouse = ((await (await by('anonymous', 'GET', '/api/v1/warehouses')).json()) as { items: Array<Record<string, unknown> & { id: number }> }).items[0];
+    fixtures.set('A.warehouse', String(demoWarehouse.id));
+    // Its own entry with a larger area: the same change whoever makes it.
+    const { id: _id, enterpriseId: _e, updatedAt: _u, ...kept } = demoWarehouse;
+    fixtures.set('C.warehouseUpdate', JSON.stringify({ ...kept, areaM2: Number(kept.areaM2) + 1 }));
+    fixtures.set('A.warehouseToDelete', String((await created('overseas', '/api/v1/warehouses', dallas('矩阵删除仓 A'))).id));
+    fixtures.set('A.warehouseForOperator', String((await created('overseas', '/api/v1/warehouses', dallas('矩阵删除仓 B'))).id));
+    fixtures.set('C.warehouse', dallas('矩阵新增仓'));
+    fixtures.set('C.warehouseCsv', `${WAREHOUSE_CSV_COLUMNS.join(',')}\n矩阵导入仓,304,Duisburg,Hafen 1,51.42,6.75,5000,storage,Amazon,yes,Jan,+49-203-0,j@example.com\n`);
     fixtures.set('C.refundRates', JSON.stringify(((await (await by('operator', 'GET', '/api/v1/refund-rates')).json()) as { items: unknown[] }).items));
     const supplier = uscc('91330683MA2B7K3F0');
     fixtures.set('C.invoice', JSON.stringify({

@@ -11,7 +11,7 @@
  */
 import type { Issue } from '../../ceb/index.ts';
 import { AppError } from '../../platform/errors.ts';
-import { parseCsv } from './csv.ts';
+import { parseCsv } from '../../platform/csv.ts';
 import { isDate, percentToBp, type RateRowLike } from './rules.ts';
 
 export const RATE_COLUMNS = ['hs', 'rate', 'validFrom'] as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AppError } from '../../platform/errors.ts';
-import { BOM, csvField, csvLine, parseCsv, textField } from './csv.ts';
+import { BOM, csvField, csvLine, parseCsv, textField } from '../../platform/csv.ts';
 import { parseRatesCsv, parseRatesJson } from './rates.parse.ts';
 import { allocate, chinaDate, claimableOf, dateOfC17, formatQty, monthsBetween, parseQty, percentToBp, pickRate, refundOf, statusOf, type StatusInput } from './rules.ts';
 

@@ -4,7 +4,7 @@
  * per entry, RFC 4180 quoting).
  */
 import { fenToYuan } from '../tax/index.ts';
-import { BOM, csvLine, textField } from './csv.ts';
+import { BOM, csvLine, textField } from '../../platform/csv.ts';
 import type { EntryRow } from './refunds.repository.ts';
 import { bpToPercent, formatQty, type EntryStatus } from './rules.ts';
 
