@@ -2,7 +2,9 @@
  * An overseas-warehouse entry as pure checks: the input (JSON or a CSV row) in, the row or every
  * issue (field, rule, expected, actual) out.
  */
+import type { Insertable } from 'kysely';
 import type { Issue } from '../../ceb/index.ts';
+import type { Database } from '../../db/index.ts';
 
 export const SERVICES = ['storage', 'fulfilment', 'returns', 'relabelling', 'customs-clearance', 'last-mile', 'fba-transfer'] as const;
 export type Service = (typeof SERVICES)[number];
@@ -21,21 +23,8 @@ export interface WarehouseInput {
   contact: { name: string; phone: string; email: string };
 }
 
-export interface WarehouseRow {
-  name: string;
-  country: string;
-  city: string;
-  address: string;
-  lat_e6: number;
-  lon_e6: number;
-  area_m2: number;
-  services: string;
-  platforms: string;
-  eligible_9810: number;
-  contact_name: string;
-  contact_phone: string;
-  contact_email: string;
-}
+/** The columns an entry sets (the table's, less those the service fills). */
+export type WarehouseRow = Omit<Insertable<Database['overseas_warehouses']>, 'id' | 'enterprise_id' | 'updated_at'>;
 
 /** The CSV columns, in order; services and platforms separated by `|`. */
 export const CSV_COLUMNS = ['name', 'country', 'city', 'address', 'latitude', 'longitude', 'areaM2', 'services', 'platforms', 'eligible9810', 'contactName', 'contactPhone', 'contactEmail'] as const;
