@@ -10,6 +10,7 @@ import { AppError } from './platform/errors.ts';
 import { installJsonParser } from './platform/json.ts';
 import { installRateLimits } from './platform/limits.ts';
 import { LOG_REDACT, installSecurityHeaders } from './platform/security.ts';
+import { serveConsole } from './platform/console.ts';
 import { CpuPool, InlineCpu, type Cpu } from './platform/cpu-pool.ts';
 import { CPU_TASKS } from './cpu-tasks.ts';
 import type { Authenticate } from './platform/http.ts';
@@ -252,6 +253,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     await ingestReceipt(bytes, source);
   };
   if (config.customsToken) await http.register(customsRoutes, { token: config.customsToken, deliver: ingestReceipt, maxBodyBytes: config.maxBodyBytes });
+  await serveConsole(http); // last: every other GET that is not API is a console page
 
   let workers = false;
   return {

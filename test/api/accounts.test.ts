@@ -122,6 +122,10 @@ describe.each(databases())('console accounts and sessions on %s', (kind) => {
     const again = await call('GET', '/api/v1/session', { cookie: res.token });
     expect(again.status).toBe(200);
     expect(again.json<SessionBody>()).toMatchObject({ csrfToken: body.csrfToken, account: { id: a.id } });
+    // The console asks with optional=true: the session when there is one, 204 (not an error) when not.
+    expect((await call('GET', '/api/v1/session?optional=true', { cookie: res.token })).json<SessionBody>().account.id).toBe(a.id);
+    expect((await call('GET', '/api/v1/session?optional=true', {})).status).toBe(204);
+    expect((await call('GET', '/api/v1/session', {})).status).toBe(401);
     // The token is kept only as its SHA-256.
     const rows = await ctx.p.app.db.kysely.selectFrom('sessions').select('token_hash').execute();
     expect(rows.some((r) => r.token_hash === res.token)).toBe(false);

@@ -171,13 +171,16 @@ export async function accountsRoutes(app: FastifyInstance, opts: { service: Acco
   app.get('/api/v1/session', {
     schema: {
       summary: 'The current console session (with its CSRF token), from the sg_session cookie',
+      description: 'Without a session: 401, or 204 with `?optional=true` (how the console asks whether someone is logged in without an error).',
       tags: ['accounts'],
       security: [],
-      response: { 200: sessionSchema, 401: errorSchema },
+      querystring: { type: 'object', additionalProperties: false, properties: { optional: { type: 'boolean' } } },
+      response: { 200: sessionSchema, 204: { type: 'null', description: 'No session (only with optional=true).' }, 401: errorSchema },
     },
   }, async (req, reply) => {
     const token = readSessionCookie(req.headers.cookie);
     const s = token ? await service.session(token) : null;
+    if (!s && (req.query as { optional?: boolean }).optional) return reply.header('cache-control', 'no-store').status(204).send();
     if (!s) throw new AppError('UNAUTHORIZED', 'No console session: log in with POST /api/v1/session.');
     reply.header('cache-control', 'no-store');
     return service.sessionView(s.account, s.caller, s.csrfToken, s.expiresAt);
