@@ -16,6 +16,7 @@ import { cstDate, cstTime14 } from '../platform/time.ts';
 import { eanCheck } from './catalog.ts';
 import { DESTINATIONS, EXPORT_CUSTOMS_CODE, EXPORT_PRODUCTS, TRAINS, VESSELS, type Destination, type ExportProduct } from './export-catalog.ts';
 import { DEMO_EMS_NO, DEMO_PARTIES, Rng, kg, mix, yuan, type Party } from './flows.ts';
+import { wrapExport } from './export-messages.ts';
 
 export type ExportMode = '9610' | '1210' | '9710' | '9810';
 
@@ -297,6 +298,17 @@ function buildFlow(parties: ExportParties, options: ExportFlowOptions, shared?: 
   };
 
   return { mode, orderNo, logisticsNo, copNo, order, collection, waybill, inventory, shipment };
+}
+
+/** A flow's documents and who sends each: a retail order is the platform's, a B2B order or a booking the exporter's own; the inventory is the agent's, unsigned. */
+export function exportDocuments(f: ExportFlow, parties: ExportParties = DEMO_EXPORT_PARTIES) {
+  const orderRole = b2b(f.mode) ? 'ebc' : 'ebp';
+  return {
+    order: { role: orderRole, xml: wrapExport('CEB303Message', [f.order], orderRole === 'ebc' ? parties.ebc : parties.ebp) },
+    collection: f.collection ? { role: 'ebc', xml: wrapExport('CEB403Message', [f.collection], parties.ebc) } : null,
+    waybill: { role: 'logistics', xml: wrapExport('CEB505Message', [f.waybill], parties.logistics) },
+    inventory: wrapExport('CEB603Message', [f.inventory], parties.agent),
+  };
 }
 
 export { DEMO_ZONE_DXP_ID, wrapExport, stableGuid, arrivalMessage, departureMessage, waybillListMessage, exportCancelMessage, exportReturnMessage, returnTallyMessage, summaryApplyRecord } from './export-messages.ts';

@@ -414,3 +414,13 @@ function messageGuid(records: CebNode[]): string {
   const h = createHash('sha1').update(guids.join('|')).digest('hex').toUpperCase();
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${'89AB'[parseInt(h[16], 16) & 3]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
+
+/** A flow's four messages with their senders' parties; the inventory signed with the agent's sandbox key, or left unsigned (null signature) for the platform to sign. */
+export function flowMessages(f: Flow, signInventory = true, parties: Parties = DEMO_PARTIES) {
+  return {
+    order: wrapMessage('CEB311Message', [f.order], parties.ebp),
+    payment: wrapMessage('CEB411Message', [f.payment], parties.payment),
+    waybill: wrapMessage('CEB511Message', [f.waybill], parties.logistics),
+    inventory: wrapMessage('CEB621Message', [f.inventory], parties.agent, undefined, signInventory ? undefined : null),
+  };
+}

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEMO_PARTIES, makeFlow, wrapMessage, type Flow } from '../../demo/flows.ts';
+import { DEMO_PARTIES, flowMessages, makeFlow } from '../../demo/flows.ts';
 import { arrivalList } from '../../demo/arrival.ts';
 import { CliError, apiError, type Client, type Context, type Values } from '../client.ts';
 
@@ -45,16 +45,6 @@ interface View {
 
 const xml = (s: string) => new TextEncoder().encode(s);
 
-/** The flow's messages; the inventory signed with the agent's sandbox key, or left unsigned for the platform to sign. */
-function messagesOf(f: Flow, signInventory = true) {
-  return {
-    order: wrapMessage('CEB311Message', [f.order], DEMO_PARTIES.ebp),
-    payment: wrapMessage('CEB411Message', [f.payment], DEMO_PARTIES.payment),
-    waybill: wrapMessage('CEB511Message', [f.waybill], DEMO_PARTIES.logistics),
-    inventory: wrapMessage('CEB621Message', [f.inventory], DEMO_PARTIES.agent, undefined, signInventory ? undefined : null),
-  };
-}
-
 /** Signing as a service: the platform signs with the key it holds for the caller and answers the signed XML. */
 async function signByPlatform(c: Client, body: string): Promise<{ xml: string; serial: string }> {
   const r = await c.send('POST', '/api/v1/signatures', xml(body), 'application/xml');
@@ -89,7 +79,7 @@ export async function run(ctx: Context, _positionals: string[], values: Values):
     fs.mkdirSync(values.write, { recursive: true });
     flows.forEach((f, i) => {
       // Named so that submitting the folder in name order sends the order before its payment.
-      Object.entries(messagesOf(f)).forEach(([kind, body], k) => fs.writeFileSync(path.join(values.write as string, `${String(i + 1).padStart(3, '0')}-${k + 1}-${kind}.xml`), body));
+      Object.entries(flowMessages(f)).forEach(([kind, body], k) => fs.writeFileSync(path.join(values.write as string, `${String(i + 1).padStart(3, '0')}-${k + 1}-${kind}.xml`), body));
     });
     console.log(`wrote ${flows.length * 4} messages to ${values.write} (submit them with: silkgate submit --auto-role ${values.write})`);
     return 0;
@@ -99,7 +89,7 @@ export async function run(ctx: Context, _positionals: string[], values: Values):
   const deadline = Date.now() + Number(values.timeout ?? 60) * 1000;
   let failed = 0;
   for (const [i, f] of flows.entries()) {
-    const m = messagesOf(f, false);
+    const m = flowMessages(f, false);
     const tag = `flow ${i + 1} (${mode}, order ${f.orderNo})`;
     if (mode === '1210') {
       const lines = f.inventory.InventoryList as Array<Record<string, string>>;

@@ -4,7 +4,7 @@
  * release, departure, close — then, with --summarise, confirms the summary the platform proposes
  * and follows it to customs' declaration (CEB792) and the tax-refund ledger.
  */
-import { DEMO_EXPORT_PARTIES, arrivalMessage, departureMessage, makeExportFlows, wrapExport, type ExportFlow, type ExportMode } from '../../demo/export.ts';
+import { DEMO_EXPORT_PARTIES, arrivalMessage, departureMessage, exportDocuments, makeExportFlows, type ExportMode } from '../../demo/export.ts';
 import { CliError, apiError, type Client, type Context, type Values } from '../client.ts';
 
 export const summary = 'Send complete demo export flows (order → departure → summary → declaration)';
@@ -82,17 +82,6 @@ async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, deadlin
   }
 }
 
-/** Order and collection senders: a retail order is the platform's, a B2B order or a booking the exporter's own. */
-function documents(f: ExportFlow) {
-  const orderRole = f.mode === '9710' || f.mode === '9810' ? 'ebc' : 'ebp';
-  return {
-    order: { role: orderRole, xml: wrapExport('CEB303Message', [f.order], orderRole === 'ebc' ? P.ebc : P.ebp) },
-    collection: f.collection ? { role: 'ebc', xml: wrapExport('CEB403Message', [f.collection], P.ebc) } : null,
-    waybill: { role: 'logistics', xml: wrapExport('CEB505Message', [f.waybill], P.logistics) },
-    inventory: wrapExport('CEB603Message', [f.inventory], P.agent),
-  };
-}
-
 export async function run(ctx: Context, _positionals: string[], values: Values): Promise<number> {
   const n = Number(values.flows ?? 1);
   const mode = String(values.mode ?? '9610') as ExportMode;
@@ -119,7 +108,7 @@ export async function run(ctx: Context, _positionals: string[], values: Values):
     console.log(`the zone's warehouse books ${items.length} line(s) onto its account book (POST /api/v1/stock/in)`);
   }
   for (const [i, f] of flows.entries()) {
-    const d = documents(f);
+    const d = exportDocuments(f);
     const ids = [await post(as(d.order.role), d.order.xml)];
     if (d.collection) ids.push(await post(as(d.collection.role), d.collection.xml));
     ids.push(await post(as(d.waybill.role), d.waybill.xml));
