@@ -17,7 +17,7 @@ import type { Authenticate } from './platform/http.ts';
 import type { Caller } from './platform/access.ts';
 import { createEnterprises, ensureDemoZone, enterprisesRoutes, type EnterprisesService } from './modules/enterprises/index.ts';
 import { createDeclarations, declarationsRoutes, type DeclarationsService } from './modules/declarations/index.ts';
-import { createForwarder, createOutbox, createTransport, customsRoutes, type CustomsTransport, type Forwarder } from './modules/gateway/index.ts';
+import { createForwarder, createOutbox, createScenarios, createTransport, customsRoutes, scenariosRoutes, type CustomsTransport, type Forwarder } from './modules/gateway/index.ts';
 import { createReceipts, readReceipt, receiptsRoutes, receiptView, ReceiptInputError, type ReceiptsService, type WebhooksService } from './modules/receipts/index.ts';
 import { clearanceRoutes, createClearance, type ClearanceService } from './modules/clearance/index.ts';
 import { createTariff, tariffRoutes, type TariffService } from './modules/tariff/index.ts';
@@ -29,6 +29,7 @@ import { accountsRoutes, createAccounts, ensureDemoAccounts, sessionAuthenticato
 import { clientCertificateAuthenticator, createSignatures, ensureDemoKeys, httpsOptions, signaturesRoutes, type SignaturesService } from './modules/signatures/index.ts';
 import { createSummaries, summariesRoutes, type SummariesService } from './modules/summaries/index.ts';
 import { DEMO_WAREHOUSE_OPERATOR, createWarehouses, ensureDemoWarehouses, warehousesRoutes, type WarehousesService } from './modules/warehouses/index.ts';
+import { createStatistics, statisticsRoutes, type StatisticsService } from './modules/statistics/index.ts';
 
 export interface App {
   config: Config;
@@ -49,6 +50,7 @@ export interface App {
   signatures: SignaturesService;
   summaries: SummariesService;
   warehouses: WarehousesService;
+  statistics: StatisticsService;
   /** Path of demo-credentials.json when this start created the demo zone. */
   demoCredentialsFile: string | null;
   /** Starts background work (forwarding, receipts, webhooks). */
@@ -94,6 +96,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     if (overseas) await ensureDemoWarehouses(db.kysely, overseas.id);
   }
   const outbox = createOutbox(db.kysely, db.dialect === 'postgres');
+  // Counters kept in the transactions that store declarations and receipts (wired below).
+  const statistics = createStatistics(db.kysely, {
+    queueDepth: () => outbox.depth(),
+    receivedAt: (trx, ids) => declarations.receivedAt(trx, ids),
+    database: db.dialect,
+    startedAt: Date.now(),
+  });
   const cpu: Cpu = config.cpuThreads > 0 ? new CpuPool(new URL('./cpu-worker.ts', import.meta.url), config.cpuThreads) : new InlineCpu(CPU_TASKS);
   const signatures = createSignatures({ db: db.kysely, audit, enterprises, cpu, settings: { ...config.signatures, clientCaFile: config.tls.clientCaFile }, demo: config.demo, dataDir: config.dataDir, warn: (msg) => log.warn(msg) });
   if (config.demo) await ensureDemoKeys(signatures, enterprises); // the demo enterprises' certificates registered, keys held
@@ -109,6 +118,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       admit: (trx, items) => clearance!.admit(trx, items),
       holds: (item) => clearance!.holds(item),
       route: (trx, stored, now) => clearance!.route(trx, stored, now),
+      stored: (trx, stored, now) => statistics.ingested(trx, stored, now),
       committed: () => clearance!.committed(),
       signature: (item) => signatures.check(item),
     },
@@ -124,6 +134,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   );
   const { receipts, webhooks } = createReceipts(db.kysely, declarations, cpu, audit);
   const transport = overrides.transport ?? createTransport(config, log);
+  // The operator's scenario rules (kept in the database) replace the rules file before the sandbox takes a message.
+  const scenarios = createScenarios(db.kysely, audit, transport, config);
+  await scenarios.restore();
   const forwarder = createForwarder(outbox, declarations, transport, log, overrides.forwarderPollMs ? { pollMs: overrides.forwarderPollMs } : {});
   if (config.forwarding) declarations.onStored(() => forwarder.kick());
   const checks = createClearance(
@@ -160,6 +173,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   receipts.onApplied((trx, changes) => summaries.requestsRefused(trx, changes, Date.now()));
   receipts.onReceived(['CEB702Message'], (trx, list, now) => summaries.summaryReturned(trx, list, now));
   receipts.onReceived(['CEB792Message'], (trx, list, now) => summaries.resultReceived(trx, list, now));
+  receipts.onApplied((trx, changes) => statistics.applied(trx, changes));
 
   // Before any route: security headers on every answer, rate limits, the strict JSON parser.
   installSecurityHeaders(http);
@@ -238,6 +252,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   await http.register(accountsRoutes, { service: accounts, authenticate });
   await http.register(summariesRoutes, { service: summaries, authenticate });
   await http.register(warehousesRoutes, { service: warehouses, authenticate, maxCsvBytes: config.maxBodyBytes });
+  await http.register(scenariosRoutes, { service: scenarios, authenticate });
+  await http.register(statisticsRoutes, { service: statistics, authenticate });
 
   /** Receipts from customs, whatever carried them: stored, or refused with an AppError (4xx) when they can never be accepted. */
   const ingestReceipt = async (bytes: Buffer, source: string) => {
@@ -257,9 +273,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   let workers = false;
   return {
-    config, db, http, enterprises, declarations, receipts, webhooks, transport, forwarder, clearance, tariff, refunds, quotas, stock, audit, signatures, summaries, warehouses, demoCredentialsFile,
+    config, db, http, enterprises, declarations, receipts, webhooks, transport, forwarder, clearance, tariff, refunds, quotas, stock, audit, signatures, summaries, warehouses, statistics, demoCredentialsFile,
     async startWorkers() {
       workers = true;
+      statistics.start();
       clearance!.start();
       // Summary confirmations a previous run left half done are settled before new ones start.
       await summaries.recover().catch((err: unknown) => log.error({ err }, 'summaries: recovery failed'));
@@ -268,6 +285,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       webhooks.start({ pollMs: overrides.webhookPollMs ?? 1000, backoffBaseMs: overrides.webhookBackoffMs ?? 1000, batch: 50, maxAttempts: 12, timeoutMs: 10_000, log });
     },
     async close() {
+      statistics.close(); // ends the open statistics streams, which would hold the server open
       await http.close();
       await declarations.drain();
       if (workers) {

@@ -15,6 +15,9 @@ import * as m0012 from './migrations/0012_summaries.ts';
 import * as m0013 from './migrations/0013_refunds.ts';
 import * as m0014 from './migrations/0014_sandbox_export.ts';
 import * as m0015 from './migrations/0015_warehouses.ts';
+import * as m0016 from './migrations/0016_statistics.ts';
+import * as m0017 from './migrations/0017_sandbox_scenarios.ts';
+import * as m0018 from './migrations/0018_declaration_search.ts';
 
 /** Migrations are plain modules listed here (no directory scanning: the list is the history). */
 function provider(dialect: Dialect): MigrationProvider {
@@ -36,6 +39,9 @@ function provider(dialect: Dialect): MigrationProvider {
       '0013_refunds': wrap(m0013),
       '0014_sandbox_export': wrap(m0014),
       '0015_warehouses': wrap(m0015),
+      '0016_statistics': wrap(m0016),
+      '0017_sandbox_scenarios': wrap(m0017),
+      '0018_declaration_search': wrap(m0018),
     }),
   };
 }

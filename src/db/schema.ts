@@ -266,6 +266,7 @@ export interface Database {
   signing_keys: SigningKeysTable;
   audit_log: AuditLogTable;
   message_parties: MessagePartiesTable;
+  declaration_numbers: DeclarationNumbersTable;
   receipt_parties: ReceiptPartiesTable;
   summaries: SummariesTable;
   summary_items: SummaryItemsTable;
@@ -279,6 +280,8 @@ export interface Database {
   refund_sales: RefundSalesTable;
   refund_claims: RefundClaimsTable;
   refund_claim_items: RefundClaimItemsTable;
+  sandbox_scenarios: SandboxScenariosTable;
+  stats_counts: StatsCountsTable;
 }
 
 // --- sandbox customs: inventories it holds and parcels it knows of (arrival, cancel, return) -----
@@ -465,6 +468,12 @@ export interface AuditLogTable {
   detail: string;
   prev_hash: string;
   hash: string;
+}
+
+/** A number a declaration's head carries (orderNo, logisticsNo, invtNo, copNo, preNo): the declarations list finds it by any. */
+export interface DeclarationNumbersTable {
+  number: string;
+  declaration_id: number;
 }
 
 /** An enterprise a message is declared for besides its sender (the ebcCode of an agent's inventory): it reads the message. */
@@ -682,4 +691,26 @@ export interface OverseasWarehousesTable {
   contact_phone: string;
   contact_email: string;
   updated_at: number;
+}
+
+/** The sandbox customs' scenario rules set by the operator (one row, id 1); they replace the rules file. */
+export interface SandboxScenariosTable {
+  id: number;
+  /** JSON: the rules, as the rules file takes them. */
+  rules: string;
+  updated_at: number;
+  updated_by: string;
+}
+
+// --- statistics: counters kept as data arrives ------------------------------------------------------
+
+export interface StatsCountsTable {
+  /** m: minute (ms / 60 000), h: hour, d: day in China time (UTC+8). */
+  span: 'm' | 'h' | 'd';
+  bucket: number;
+  /** type, direction, mode, origin, destination, hs, status, outcome, rejection, latency. */
+  metric: string;
+  dim: string;
+  count: number;
+  value_fen: number;
 }

@@ -166,6 +166,7 @@ const HOLD_KEYS = ['ebp', 'ebc', 'payment', 'logistics', 'warehouse', 'agent', '
 const HELD = (status: number): Partial<Record<Principal, number>> => Object.fromEntries(HOLD_KEYS.map((r) => [r, status]));
 const READ_ALL_SEES = (all: string[]) => ({ operator: all, customs: all, commerce: all });
 const RECEIPTS = ['A.agentReceipt', 'A.ebcReceipt', 'B.receipt'];
+const DECLARED = ['A.inventoryRecord', 'A.ebcInventoryRecord', 'B.inventoryRecord'];
 const STOCK = ['A.stock', 'B.stock'];
 const WEBHOOKS = ['A.webhook', 'B.webhook'];
 const PDF = '%PDF-1.4\n% matrix\n%%EOF\n';
@@ -181,6 +182,12 @@ const MATRIX: Row[] = [
     ...rows('GET', `/api/v1/messages/{A.ebcInventory}${view}`, { ...READ_ALL, ...NO_READ, ebc: 200, bank: 200, others: 404 }),
     ...rows('GET', `/api/v1/messages/{B.inventory}${view}`, { ...READ_ALL, ...NO_READ, agentB: 200, ebcB: 200, others: 404 }),
   ]),
+  // The declarations list (workbench): records visible as their messages are; a bad parameter is refused after authentication.
+  ...listing('/api/v1/declarations?type=CEB621Message&limit=200', { ...NO_READ, others: 200 }, {
+    ...READ_ALL_SEES(DECLARED), agent: ['A.inventoryRecord'], agentRead: ['A.inventoryRecord'], ebc: ['A.inventoryRecord', 'A.ebcInventoryRecord'],
+    bank: ['A.inventoryRecord', 'A.ebcInventoryRecord'], agentB: ['B.inventoryRecord'], ebcB: ['B.inventoryRecord'],
+  }, DECLARED),
+  ...rows('GET', '/api/v1/declarations?limit=0', { ...NO_READ, others: 400 }),
   // Sending: every demo role × message type is the SENDERS table above; here the callers it leaves out.
   ...some('POST', '/api/v1/messages', { anonymous: 401, agentNoCsrf: 403, pending: 403, agentRead: 403, ebcB: 403 }, { body: '{A.inventoryXml}' }),
   // Receipts feed.
@@ -218,6 +225,11 @@ const MATRIX: Row[] = [
   }, ['A.summary'], { list: 'summaries' }),
   ...rows('GET', '/api/v1/summaries/{A.summary}', { ...NO_READ, ...READ_ALL, ...AGENT(200), ebc: 200, bank: 200, others: 404 }),
   ...rows('POST', '/api/v1/summaries', { ...NO_WRITE, ebc: 404, agent: 404, agentDeclare: 404, agentSession: 404, ebcB: 404, agentB: 404, others: 403 }, { body: '{"key":"2924/2924/3301966A01/9610/5/502/2000-01/F10"}' }),
+
+  // Statistics (统计监测): the operator and regulators read the snapshot and its live stream (the first event of it); the status page is public.
+  ...rows('GET', '/api/v1/statistics?window=24h', { ...READ_ALL, others: 403 }),
+  ...rows('GET', '/api/v1/statistics/stream?window=1h', { ...READ_ALL, others: 403 }),
+  ...rows('GET', '/api/v1/status', { anonymous: 200, others: 200 }),
 
   // Overseas-warehouse directory: public to read; kept by the overseas-warehouse enterprise (the operator corrects any).
   ...rows('GET', '/api/v1/warehouses', { anonymous: 200, others: 200 }),
@@ -339,6 +351,11 @@ const MATRIX: Row[] = [
   ...rows('POST', '/api/v1/tariff/rates', { operator: 200, others: 403 }, { body: '{C.rates}' }),
   ...rows('POST', '/api/v1/tariff/positive-list', { operator: 200, others: 403 }, { body: '{C.positive}' }),
 
+  // Operator pages: the tariff tables as CSV for the operator and regulators; the sandbox customs' scenario rules, the operator's alone.
+  ...['/api/v1/tariff/rates.csv', '/api/v1/tariff/positive-list.csv'].flatMap((path) => rows('GET', path, { ...READ_ALL, others: 403 })),
+  ...rows('GET', '/api/v1/sandbox/scenarios', { operator: 200, others: 403 }),
+  ...rows('PUT', '/api/v1/sandbox/scenarios', { operator: 200, others: 403 }, { body: '[]' }),
+
   // The customs side of the gateway takes the customs token: no enterprise credential is one.
   ...rows('POST', '/api/v1/customs/receipts', { agentNoCsrf: 401, others: 401 }, { body: '<CEB312Message/>' }),
 
@@ -385,7 +402,7 @@ interface ErrorBody {
 }
 interface Shown {
   status: string;
-  records: Array<{ status: string; invtNo: string | null }>;
+  records: Array<{ id: number; status: string; invtNo: string | null }>;
   receipts: Array<{ id: number; messageType: string; returnStatus: string }>;
 }
 
@@ -465,8 +482,25 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
     if (who === 'agentSession') headers['x-csrf-token'] = session.csrf;
     if (body !== undefined) headers['content-type'] = type;
     const res = await fetch(p.url + url, { method, headers, body });
-    const text = await res.text();
+    const text = res.headers.get('content-type')?.startsWith('text/event-stream') ? await firstEvent(res) : await res.text();
     return { status: res.status, text, json: () => JSON.parse(text) as unknown };
+  };
+  /** A Server-Sent Events stream never ends by itself: its first `data:` event (JSON), then the stream is dropped. */
+  const firstEvent = async (res: Response) => {
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      buffer += decoder.decode(chunk.value, { stream: true });
+      const data = /^data: (.*)$/m.exec(buffer);
+      if (data && buffer.includes('\n\n', data.index)) {
+        await reader.cancel();
+        return data[1];
+      }
+    }
+    return buffer;
   };
   const created = async <T = { id: number }>(who: Keyed | 'anonymous', url: string, body: string, type = 'application/json'): Promise<T> => {
     const res = await by(who, 'POST', url, body, type);
@@ -504,6 +538,7 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
       refund_entries: db.selectFrom('refund_entries').select(['id', 'status', 'claimable_fen', 'claimed_fen']).orderBy('id'),
       refund_invoices: db.selectFrom('refund_invoices').select(['id']).orderBy('id'),
       refund_sales: db.selectFrom('refund_sales').select(['id']).orderBy('id'),
+      sandbox_scenarios: db.selectFrom('sandbox_scenarios').select(['rules', 'updated_at']).orderBy('id'),
       audit_log: db.selectFrom('audit_log').select(['seq', 'action']).orderBy('seq', 'desc').limit(1),
     };
     const out: Record<string, string> = {};
@@ -606,6 +641,11 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
     fixtures.set('A.inventoryXml', wrapMessage('CEB621Message', [makeFlow(DEMO_PARTIES, { mode: '9610', seed: seed++ }).inventory], DEMO_PARTIES.agent));
     fixtures.set('A.ebcInventory', String(e1.id));
     fixtures.set('B.inventory', String(b1.id));
+    // The declarations list names records: each inventory's record id.
+    const recordOf = async (who: Keyed, id: number) => String((await show(who, id)).records[0].id);
+    fixtures.set('A.inventoryRecord', await recordOf('agent', a1.id));
+    fixtures.set('A.ebcInventoryRecord', await recordOf('ebc', e1.id));
+    fixtures.set('B.inventoryRecord', await recordOf('agentB', b1.id));
     fixtures.set('A.agentReceipt', await receiptOf('agent', a1.id));
     fixtures.set('A.ebcReceipt', await receiptOf('ebc', e1.id));
     fixtures.set('B.receipt', await receiptOf('agentB', b1.id));

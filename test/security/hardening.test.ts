@@ -69,11 +69,14 @@ describe.each(databases())('hardening on %s', (kind) => {
         health: await call('/healthz'),
         list: await call('/api/v1/receipts', { key }),
         unauthorized: await call('/api/v1/receipts'),
-        notFound: await call('/no/such/path'),
+        notFound: await call('/api/v1/no/such/path'),
+        // Any other path is a console page (index.html), under the same headers.
+        console: await call('/no/such/path'),
         invalid: await call('/api/v1/messages', { key, body: '<a/>', type: 'application/xml' }),
       };
       expect(answers.unauthorized.status).toBe(401);
       expect(answers.notFound.status).toBe(404);
+      expect(answers.console.status).toBe(200);
       expect(answers.invalid.status).toBe(400);
       for (const [what, a] of Object.entries(answers)) expectHardened(a.headers, what);
     });

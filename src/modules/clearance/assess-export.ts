@@ -7,7 +7,7 @@ import type { CebNode } from '../../ceb/index.ts';
 import type { DocumentRow } from '../declarations/index.ts';
 import type { Wait } from './clearance.repository.ts';
 import type { Assessment, Found } from './assess.ts';
-import { documentsState } from './assess.ts';
+import { documentsState, findingIssues } from './assess.ts';
 import { CODES } from './codes.ts';
 import { EXPORT_MODES, exportMode, matchExport } from './export-rules.ts';
 import type { RuleId } from './rules.ts';
@@ -41,7 +41,7 @@ export function assessExport(rec: DocumentRow, w: Wait, found: Found, now: numbe
     { inventory, order: parse(found.orders.get(w.order_key))!, collection: w.payment_key ? parse(found.payments.get(w.payment_key)) : null, waybill: parse(found.waybills.get(w.waybill_key))! },
     settings.rulesOff,
   );
-  if (findings.length) return { kind: 'refused', declarationId: rec.id, code: CODES.exportMismatch, reasons: findings.map((f) => `出口单证比对不一致 ${f.message}`) };
+  if (findings.length) return { kind: 'refused', declarationId: rec.id, code: CODES.exportMismatch, reasons: findings.map((f) => `出口单证比对不一致 ${f.message}`), issues: findingIssues(findings) };
   // 1210 特殊区域出口: the goods leave the special zone's account book, line by line.
   const stockLines: Array<{ emsNo: string; itemRecordNo: string; qty: string }> = [];
   if (s(head.tradeMode) === '1210') {

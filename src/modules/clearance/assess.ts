@@ -2,18 +2,19 @@
  * One inventory against its documents and the zone's rules, without side effects: still
  * waiting, refused (with every reason), or matched (with its tax and what to reserve).
  */
-import type { CebNode } from '../../ceb/index.ts';
+import type { CebNode, Issue } from '../../ceb/index.ts';
 import type { DocumentRow } from '../declarations/index.ts';
 import { computeRetailImportTax, fenToYuan, yuanToFen, type TaxRate } from '../tax/index.ts';
 import { CODES } from './codes.ts';
 import type { Wait } from './clearance.repository.ts';
-import { match, units, type RuleId } from './rules.ts';
+import { match, units, type Finding, type RuleId } from './rules.ts';
 
 export type TaxResult = ReturnType<typeof computeRetailImportTax>;
 
 export type Assessment =
   | { kind: 'waiting' }
-  | { kind: 'refused'; declarationId: number; code: string; reasons: string[] }
+  /** `issues`: the findings field by field, where the rule names them (三单比对, positive list). */
+  | { kind: 'refused'; declarationId: number; code: string; reasons: string[]; issues?: Issue[] }
   /** An export inventory that matched its documents: no tax or quota; a 1210 one takes goods off the zone's account book. */
   | { kind: 'cleared'; declarationId: number; stockLines: Array<{ emsNo: string; itemRecordNo: string; qty: string }> }
   | {
@@ -63,7 +64,7 @@ export function assess(
 
   const [order, payment, waybill] = docs.map(([, d]) => JSON.parse(d!.fields) as CebNode);
   const findings = match({ inventory, order, payment, waybill }, settings.rulesOff);
-  if (findings.length) return { kind: 'refused', declarationId: rec.id, code: CODES.mismatch, reasons: findings.map((f) => `三单比对不一致 ${f.message}`) };
+  if (findings.length) return { kind: 'refused', declarationId: rec.id, code: CODES.mismatch, reasons: findings.map((f) => `三单比对不一致 ${f.message}`), issues: findingIssues(findings) };
 
   const lines = listOf(inventory, 'InventoryList');
   const offList = lines.filter((l) => !ports.onPositiveList(s(l.gcode)));
@@ -73,6 +74,7 @@ export function assess(
       declarationId: rec.id,
       code: CODES.notOnPositiveList,
       reasons: offList.map((l) => `第${s(l.gnum)}项商品编码[${s(l.gcode)}]不在跨境电子商务零售进口商品清单内 (HS ${s(l.gcode)} of line ${s(l.gnum)} is not on the positive list)`),
+      issues: offList.map((l) => ({ path: `CEB621 line ${s(l.gnum)} gcode`, rule: 'positive-list', expected: 'an HS code on the positive list', actual: s(l.gcode) })),
     };
   }
 
@@ -104,6 +106,11 @@ export function assess(
     warnings.push(`订单代扣税款 ${fenToYuan(withheld)} 元低于计算税款 ${fenToYuan(tax.totals.totalFen)} 元 (the order's taxTotal is below the computed tax)`);
   }
   return { kind: 'matched', declarationId: rec.id, tax, warnings, buyerIdNumber: s(head.buyerIdNumber), singleItemOverLimit, stockLines };
+}
+
+/** Findings of a comparison as issues: both documents and fields, the other document's value expected. */
+export function findingIssues(findings: Finding[]): Issue[] {
+  return findings.map((f) => ({ path: `${f.left} ↔ ${f.right}`, rule: f.rule, expected: f.rightValue, actual: f.leftValue }));
 }
 
 type Named = readonly [type: string, doc: DocumentRow | undefined, key: string];

@@ -126,7 +126,7 @@ export class ClearanceService {
   async view(messageId: number) {
     const waits = await this.repo.forMessage(messageId);
     return waits.map((w) => {
-      const result = w.result ? (JSON.parse(w.result) as { tax?: { totals: Record<string, number> }; warnings?: string[]; code?: string; reasons?: string[] }) : {};
+      const result = w.result ? (JSON.parse(w.result) as { tax?: { totals: Record<string, number> }; warnings?: string[]; code?: string; reasons?: string[]; issues?: unknown[] }) : {};
       const t = result.tax?.totals;
       return {
         declarationId: w.declaration_id,
@@ -134,7 +134,7 @@ export class ClearanceService {
         deadline: new Date(w.deadline_at).toISOString(),
         ...(t ? { tax: { dutiable: fenToYuan(t.dutiableFen), customsTax: fenToYuan(t.customsTaxFen), valueAddedTax: fenToYuan(t.vatFen), consumptionTax: fenToYuan(t.consumptionFen), total: fenToYuan(t.totalFen) } } : {}),
         ...(result.warnings?.length ? { warnings: result.warnings } : {}),
-        ...(result.code ? { refusal: { code: result.code, reasons: result.reasons ?? [] } } : {}),
+        ...(result.code ? { refusal: { code: result.code, reasons: result.reasons ?? [], ...(result.issues ? { issues: result.issues } : {}) } } : {}),
         releasedAt: w.released_at ? new Date(w.released_at).toISOString() : null,
       };
     });

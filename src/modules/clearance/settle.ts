@@ -74,7 +74,7 @@ deps: { declarations: DeclarationsService; repo: ClearanceRepository; ports: Pic
   for (const f of failed) {
     const rec = records.find((r) => r.id === f.declarationId);
     const label = rec ? `清单[${s(headOf(JSON.parse(rec.fields) as CebNode).copNo) || rec.corr_key}]` : `清单#${f.declarationId}`;
-    reasons.set(f.declarationId, JSON.stringify({ code: f.code, reasons: f.reasons }));
+    reasons.set(f.declarationId, JSON.stringify({ code: f.code, reasons: f.reasons, ...(f.issues?.length ? { issues: f.issues } : {}) }));
     lines.push(`${label} [${f.code}] ${f.reasons.join('；')}`);
   }
   await deps.repo.settle(trx, waits.map((w) => w.declaration_id), 'refused', reasons, now);

@@ -17,7 +17,8 @@ export interface NewMessage {
   copMsgId: string;
   senderDxpId: string;
   /** `parties`: the record's party codes the sending policy checks (declarant, principal). */
-  records: Array<{ seq: number; guid: string; corrKey: string; refKey: string | null; fields: string; parties?: Record<string, string> }>;
+  /** `numbers`: the head's orderNo, logisticsNo, invtNo, copNo, preNo, as the declarations list searches them. */
+  records: Array<{ seq: number; guid: string; corrKey: string; refKey: string | null; fields: string; parties?: Record<string, string>; numbers?: string[] }>;
   /** SHA-256 (hex) of the bytes received, for the audit log. */
   sha256?: string;
   /** Who declared it, with which credential (set once the sender is authorized), for the audit log. */
@@ -43,6 +44,8 @@ export interface IngestHooks {
   route(trx: Transaction<Database>, stored: StoredForRouting[], now: number): Promise<void>;
   /** After the batch's transaction committed. */
   committed?(): void;
+  /** Last in the batch's transaction: what was stored (statistics count it). */
+  stored?(trx: Transaction<Database>, stored: StoredForRouting[], now: number): Promise<void>;
   /** Before the group commit: is the signature required, valid and by a certificate of the sender? Throws an AppError to refuse. */
   signature?(item: NewMessage): Promise<void>;
 }
@@ -78,6 +81,37 @@ export interface DocumentRow extends DeclarationRef {
   fields: string;
   updated_at: number;
 }
+
+/** What the declarations list is narrowed by; `from`/`to` bound the message's receipt time (ms, to exclusive). */
+export interface ListFilter {
+  readers: number[] | null;
+  q?: string;
+  types?: string[];
+  status?: string;
+  from?: number;
+  to?: number;
+  before?: number;
+  limit: number;
+}
+
+export interface ListRow {
+  id: number;
+  message_id: number;
+  seq: number;
+  enterprise_id: number;
+  message_type: string;
+  status: string;
+  return_status: string | null;
+  return_info: string | null;
+  pre_no: string | null;
+  invt_no: string | null;
+  fields: string;
+  updated_at: number;
+  received_at: number;
+}
+
+/** Enterprises listed by arms of their own (two each; SQLite allows 500 in a compound SELECT). */
+const LIST_ARMS = 50;
 
 export interface MessageBytes {
   id: number;
@@ -234,19 +268,23 @@ export class DeclarationsRepository {
         }
       }
       const stored = fresh.filter((m) => created.has(m.idemKey));
+      // The numbers each record is found by in the declarations list.
+      const numbers = stored.flatMap((m) => {
+        const declIds = ids.get(created.get(m.idemKey)!.id) ?? [];
+        return m.records.flatMap((r) => (r.numbers ?? []).map((number) => ({ number, declaration_id: declIds[r.seq] })));
+      });
+      for (const part of chunks(numbers)) await trx.insertInto('declaration_numbers').values(part).execute();
       // Who else reads each message (an agent's principal): one multi-row insert for the batch.
       const parties = stored.flatMap((m) => (m.principals ?? []).map((enterpriseId) => ({ message_id: created.get(m.idemKey)!.id, enterprise_id: enterpriseId })));
       for (const part of chunks(parties)) await trx.insertInto('message_parties').values(part).execute();
-      await hooks.route(
-        trx,
-        stored.map((item) => {
-          const message = created.get(item.idemKey)!;
-          return { message, item, declarationIds: ids.get(message.id) ?? [], held: message.status === 'awaiting-documents' };
-        }),
-        now,
-      );
+      const routed = stored.map((item): StoredForRouting => {
+        const message = created.get(item.idemKey)!;
+        return { message, item, declarationIds: ids.get(message.id) ?? [], held: message.status === 'awaiting-documents' };
+      });
+      await hooks.route(trx, routed, now);
       // One audit entry per accepted message, committed with it; one append for the whole batch.
       if (this.audit) await this.audit.append(trx, stored.map((m) => acceptedEntry(m, created.get(m.idemKey)!, now)));
+      if (hooks.stored && routed.length) await hooks.stored(trx, routed, now);
       // A repeat, in the same batch, of a refused message gets the same answer.
       const refusedByKey = new Map([...refused].map(([m, e]) => [m.idemKey, e]));
       return items.map((i): BatchOutcome => {
@@ -261,6 +299,15 @@ export class DeclarationsRepository {
   async messageIn(trx: Kysely<Database>, id: number): Promise<StoredMessage | null> {
     const r = await trx.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', id).executeTakeFirst();
     return r ? toStored(r) : null;
+  }
+
+  /** When the platform received these messages (ms), message id → time. */
+  async receivedAt(trx: Kysely<Database>, messageIds: number[]): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    for (const part of chunks([...new Set(messageIds)])) {
+      for (const r of await trx.selectFrom('messages').select(['id', 'received_at']).where('id', 'in', part).execute()) out.set(Number(r.id), Number(r.received_at));
+    }
+    return out;
   }
 
   async message(id: number): Promise<StoredMessage | null> {
@@ -303,9 +350,56 @@ export class DeclarationsRepository {
   async records(messageId: number) {
     return this.db
       .selectFrom('declarations')
-      .select(['id', 'seq', 'guid', 'message_type', 'corr_key', 'status', 'return_status', 'return_info', 'pre_no', 'invt_no', 'updated_at'])
+      .select(['id', 'seq', 'guid', 'message_type', 'corr_key', 'status', 'return_status', 'return_info', 'pre_no', 'invt_no', 'fields', 'updated_at'])
       .where('message_id', '=', messageId)
       .orderBy('seq')
+      .execute();
+  }
+
+  /**
+   * A page of declarations, newest first. `readers` null reads every enterprise's; otherwise those
+   * these enterprises sent or that were declared for them (message_parties), as a message is read.
+   * Each enterprise group is two arms that stop after `limit` rows, merged in one statement.
+   */
+  async list(f: ListFilter): Promise<ListRow[]> {
+    if (f.types && !f.types.length) return []; // a type of the other direction
+    const arm = () => {
+      let q = this.db.selectFrom('declarations as d').select('d.id');
+      if (f.before !== undefined) q = q.where('d.id', '<', f.before);
+      if (f.types) q = q.where('d.message_type', 'in', f.types);
+      if (f.status) q = q.where('d.status', '=', f.status);
+      const n = f.q;
+      if (n !== undefined) {
+        // Each term has its index: the numbers of the head, and the numbers customs assigned.
+        q = q.where((eb) => eb.or([eb('d.id', 'in', eb.selectFrom('declaration_numbers').select('declaration_id').where('number', '=', n)), eb('d.invt_no', '=', n), eb('d.pre_no', '=', n)]));
+      }
+      if (f.from !== undefined || f.to !== undefined) {
+        q = q.where((eb) => eb.exists(eb.selectFrom('messages as m').select('m.id').whereRef('m.id', '=', 'd.message_id')
+          .$if(f.from !== undefined, (s) => s.where('m.received_at', '>=', f.from!))
+          .$if(f.to !== undefined, (s) => s.where('m.received_at', '<', f.to!))));
+      }
+      return q.orderBy('d.id', 'desc').limit(f.limit);
+    };
+    let arms;
+    if (!f.readers) arms = [arm()];
+    else {
+      const ids = [...new Set(f.readers)];
+      if (!ids.length) return [];
+      const groups = ids.length <= LIST_ARMS ? ids.map((id) => [id]) : [ids];
+      arms = groups.flatMap((g) => [
+        arm().where('d.enterprise_id', 'in', g),
+        arm().where('d.message_id', 'in', (eb) => eb.selectFrom('message_parties').select('message_id').where('enterprise_id', 'in', g)),
+      ]);
+    }
+    const wrapped = arms.map((a) => this.db.selectFrom(a.as('s')).select('s.id'));
+    const union = wrapped.slice(1).reduce((u, a) => u.union(a), wrapped[0]);
+    return this.db
+      .selectFrom('declarations as d')
+      .innerJoin('messages as m', 'm.id', 'd.message_id')
+      .select(['d.id', 'd.message_id', 'd.seq', 'd.enterprise_id', 'd.message_type', 'd.status', 'd.return_status', 'd.return_info', 'd.pre_no', 'd.invt_no', 'd.fields', 'd.updated_at', 'm.received_at'])
+      .where('d.id', 'in', union)
+      .orderBy('d.id', 'desc')
+      .limit(f.limit)
       .execute();
   }
 

@@ -5,6 +5,7 @@ import { requireDeclarer } from './authorize.ts';
 import { AppError } from '../../platform/errors.ts';
 import { errorSchema, parseId, type Authenticate, type Caller } from '../../platform/http.ts';
 import type { DeclarationsService } from './declarations.service.ts';
+import { DEFAULT_LIST, MAX_LIST, listItem, listQuerySchema, parseListQuery, type ListQuery } from './list.ts';
 
 export interface ReceiptView {
   id: number;
@@ -73,6 +74,25 @@ export async function declarationsRoutes(app: FastifyInstance, opts: Declaration
     return reply.status(created ? 202 : 200).send({ id: message.id, messageType: message.messageType, guid: message.guid, records: message.recordCount, status: message.status });
   });
 
+  app.get('/api/v1/declarations', {
+    schema: {
+      summary: 'Your declarations, newest first: search by number, filter, page',
+      description:
+        'Each record (order, payment, waybill, inventory…) is a row. `q` finds a number exactly: orderNo, logisticsNo, invtNo, copNo or preNo (including those customs ' +
+        'assigned). `type` (CEB311Message, CEB311 or 311), `status` (a record status), `direction` (import, export), `from`/`to` (YYYY-MM-DD in China time, `to` ' +
+        `inclusive, or ISO 8601 times) bound when the message was received. Pages: pass \`next\` as \`before\`; \`limit\` up to ${MAX_LIST} (default ${DEFAULT_LIST}). ` +
+        'Visible as messages are: your own, those a declaration agent sent in your name, a bank those of enterprises that consented, the operator and regulators all.',
+      tags: ['messages'],
+      querystring: listQuerySchema,
+      response: { 400: errorSchema, 401: errorSchema, 403: errorSchema },
+    },
+  }, async (req) => {
+    const caller = await reader(req);
+    const filter = parseListQuery(req.query as ListQuery);
+    const rows = await service.list(caller, filter);
+    return { items: rows.map(listItem), next: rows.length === filter.limit ? String(rows[rows.length - 1].id) : null };
+  });
+
   app.get('/api/v1/messages/:id', {
     schema: {
       summary: 'A message: status, records and every receipt',
@@ -87,7 +107,7 @@ export async function declarationsRoutes(app: FastifyInstance, opts: Declaration
     const id = parseId((req.params as { id: string }).id);
     const { message, records } = await service.show(id, caller);
     const receipts = await opts.receiptsOf(id);
-    const clearance = message.messageType === 'CEB621Message' ? await opts.clearanceOf(id) : undefined;
+    const clearance = message.messageType === 'CEB621Message' || message.messageType === 'CEB603Message' ? await opts.clearanceOf(id) : undefined;
     return {
       id: message.id,
       messageType: message.messageType,
@@ -106,6 +126,8 @@ export async function declarationsRoutes(app: FastifyInstance, opts: Declaration
         returnInfo: r.return_info,
         preNo: r.pre_no,
         invtNo: r.invt_no,
+        // The record in the JSON form (head and lists), as declared.
+        fields: JSON.parse(r.fields) as unknown,
         updatedAt: new Date(r.updated_at).toISOString(),
       })),
       receipts,

@@ -3,13 +3,13 @@ import type { Database } from '../../db/index.ts';
 import { GroupCommit } from '../../platform/group-commit.ts';
 import { retryConflicts } from '../../platform/retry.ts';
 import { AppError } from '../../platform/errors.ts';
-import type { BatchOutcome, DeclarationRef, DeclarationsRepository, IngestHooks, MessageBytes, NewMessage, StoredMessage } from './declarations.repository.ts';
+import type { BatchOutcome, DeclarationRef, DeclarationsRepository, IngestHooks, ListFilter, MessageBytes, NewMessage, StoredMessage } from './declarations.repository.ts';
 import { buildDxpMsg, CUSTOMS_EXPORT_DXP_ID, CUSTOMS_IMPORT_DXP_ID, MESSAGES } from '../../ceb/index.ts';
 import type { Sender } from './ingest.ts';
 import type { Cpu } from '../../platform/cpu-pool.ts';
 import { advance, statusFromReturn, type RecordStatus } from './status.ts';
 import { SEND_POLICY, authorizeDeclaration, type Delegated } from './authorize.ts';
-import { mayRead, type Caller } from '../../platform/access.ts';
+import { mayRead, readFilter, type Caller } from '../../platform/access.ts';
 
 export interface ReceiptUpdate {
   declaration: DeclarationRef;
@@ -161,6 +161,14 @@ export class DeclarationsService {
     return { message, records };
   }
 
+  /**
+   * Declarations the caller may read, newest first: the same rule as a message's (its sender's,
+   * a party's it was declared for, a bank's by consent, regulators' all), as a filter.
+   */
+  list(caller: Caller, filter: Omit<ListFilter, 'readers'>) {
+    return this.repo.list({ ...filter, readers: readFilter(caller, 'messages') });
+  }
+
   async bytes(id: number, caller: Caller) {
     const m = await this.repo.messageBytes(id);
     if (!m || !(await this.mayReadMessage(caller, id, m.enterpriseId))) throw new AppError('NOT_FOUND', `No message ${id} that you may read.`);
@@ -229,6 +237,11 @@ export class DeclarationsService {
 
   messageIn(trx: Kysely<Database>, id: number) {
     return this.repo.messageIn(trx, id);
+  }
+
+  /** When the platform received these messages (ms): message id → time. */
+  receivedAt(trx: Kysely<Database>, messageIds: number[]) {
+    return this.repo.receivedAt(trx, messageIds);
   }
 
   findByCopMsgId(trx: Kysely<Database>, copMsgId: string) {

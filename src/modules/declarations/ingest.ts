@@ -130,11 +130,18 @@ export function readMessage(sender: Sender, body: Buffer, format: 'xml' | 'json'
     encoding: doc.encoding,
     copMsgId: crypto.randomUUID(),
     senderDxpId: sender.dxpId,
-    records: recs.map((r) => ({ seq: r.seq, guid: r.guid, corrKey: declarationKey(doc.root, r.head), refKey: orderRef(doc.root, r.head), fields: JSON.stringify(r.node), parties: partiesOf(doc.root, r.head) })),
+    records: recs.map((r) => ({ seq: r.seq, guid: r.guid, corrKey: declarationKey(doc.root, r.head), refKey: orderRef(doc.root, r.head), fields: JSON.stringify(r.node), parties: partiesOf(doc.root, r.head), numbers: numbersOf(r.head) })),
     sha256: crypto.createHash('sha256').update(body).digest('hex'),
     // Verified here, on the CPU pool; whether the certificate is the sender's is judged before the commit.
     signature: doc.body.Signature === undefined ? null : checkSignature(ceb ?? body),
   };
+}
+
+/** Head fields the declarations list finds a record by (exact match, indexed: `declaration_numbers`). */
+export const NUMBER_FIELDS = ['orderNo', 'logisticsNo', 'invtNo', 'copNo', 'preNo'] as const;
+
+function numbersOf(head: CebNode): string[] {
+  return [...new Set(NUMBER_FIELDS.map((f) => str(head[f])).filter(Boolean))];
 }
 
 /** The order a payment, collection or inventory belongs to: the key 三单比对 finds documents by. */

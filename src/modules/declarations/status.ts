@@ -41,6 +41,8 @@ const RANK: Record<RecordStatus, number> = {
   rejected: 10,
 };
 
+export const RECORD_STATUSES = Object.keys(RANK) as RecordStatus[];
+
 // 399 (海关审结) concludes a cancel or a return, but may come before 800 for an inventory and after
 // 120 for an order: it is not final, and 800/899 still move a record on.
 const FINAL = new Set<RecordStatus>(['closed', 'returned', 'rejected']);

@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../../config/index.ts';
 import type { Database } from '../../db/index.ts';
 import type { DeclarationsService } from '../declarations/index.ts';
+import type { AuditLog } from '../audit/index.ts';
+import { SandboxScenariosService } from './scenarios.ts';
 import { Forwarder, type ForwarderOptions } from './forwarder.ts';
 import { OutboxRepository } from './outbox.repository.ts';
 import { SandboxWorker } from './sandbox/index.ts';
@@ -19,8 +21,16 @@ export { FolderTransport } from './transports/folder.ts';
 export { HttpTransport } from './transports/http.ts';
 export { AmqpTransport } from './transports/amqp.ts';
 export { customsRoutes } from './customs.routes.ts';
+export { SandboxScenariosService } from './scenarios.ts';
+export type { ScenarioHolder, ScenarioSource } from './scenarios.ts';
+export { scenariosRoutes } from './scenarios.routes.ts';
 
 type Log = ForwarderOptions['log'];
+
+/** The operator's view of the sandbox scenarios; `restore()` it before the transport starts. */
+export function createScenarios(db: Kysely<Database>, audit: AuditLog, transport: CustomsTransport, config: Config): SandboxScenariosService {
+  return new SandboxScenariosService(db, audit, transport, config.transport === 'sandbox' && !!config.sandbox.scenariosFile);
+}
 
 export function createOutbox(db: Kysely<Database>, postgres = false): OutboxRepository {
   return new OutboxRepository(db, postgres);

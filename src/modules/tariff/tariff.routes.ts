@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors.ts';
 import type { Authenticate } from '../../platform/http.ts';
-import { requireOperator } from '../../platform/access.ts';
+import { isOperator, isRegulator, requireOperator, requireScope } from '../../platform/access.ts';
 import type { ImportFormat } from './parse.ts';
 import type { ImportMode } from './tariff.repository.ts';
 import type { TariffService } from './tariff.service.ts';
@@ -93,6 +93,26 @@ export async function tariffRoutes(app: FastifyInstance, opts: TariffRoutesOptio
     const items = await service.listPositive();
     return { count: items.length, items };
   });
+
+  // The tables as files: for the operator to edit and import back, for regulators to keep.
+  for (const [path, what, csv] of [
+    ['/api/v1/tariff/rates.csv', 'rate table', () => service.ratesCsv()],
+    ['/api/v1/tariff/positive-list.csv', 'positive list', () => service.positiveCsv()],
+  ] as const) {
+    app.get(path, {
+      schema: {
+        summary: `The ${what} as CSV (operator and regulators)`,
+        description: 'UTF-8 with BOM, CRLF, RFC 4180 quoting; the columns and units the import takes, so the file can be edited and posted back.',
+        tags: ['tariff'],
+      },
+    }, async (req, reply) => {
+      const caller = await authenticate(req);
+      if (!isOperator(caller) && !isRegulator(caller)) throw new AppError('FORBIDDEN', `Only the zone operator and regulators download the ${what}.`);
+      requireScope(caller, 'read');
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(await csv());
+    });
+  }
 
   app.post('/api/v1/tariff/rates', {
     bodyLimit: limit,

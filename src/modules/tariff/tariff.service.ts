@@ -16,12 +16,15 @@ import {
   parsePositiveList,
   parseRates,
   ppmToPercent,
+  POSITIVE_COLUMNS,
+  RATE_COLUMNS,
   type ImportFormat,
   type ImportWarning,
   type PositiveRow,
   type RateRow,
 } from './parse.ts';
 import type { AuditLog } from '../audit/index.ts';
+import { BOM, csvField } from '../../platform/csv.ts';
 import type { AfterWrite, ImportMode, PositiveRecord, RateRecord, TariffRepository, WriteCounts } from './tariff.repository.ts';
 
 /** What applies when no entry of the rate table is a prefix of the code: VAT 13 %, no consumption tax, duty 0. */
@@ -152,6 +155,18 @@ export class TariffService {
     return (await this.repo.positive()).map(positiveView);
   }
 
+  /** The rate table as the CSV the import takes (UTF-8 with BOM, CRLF, percent), so an export can be edited and imported back. */
+  async ratesCsv(): Promise<string> {
+    const rows = (await this.listRates()).map((r) => [r.hsPrefix, r.vat, r.consumption, r.duty, r.note]);
+    return toCsv(RATE_COLUMNS, rows);
+  }
+
+  /** The positive list as the CSV the import takes. */
+  async positiveCsv(): Promise<string> {
+    const rows = (await this.listPositive()).map((r) => [r.hsPrefix, r.name, r.note]);
+    return toCsv(POSITIVE_COLUMNS, rows);
+  }
+
   /** Writes validated rows in one transaction (merge: upsert by prefix; replace: the table becomes exactly `rows`), then refreshes the index. */
   importRates(rows: RateRow[], mode: ImportMode, warnings: ImportWarning[] = [], actor = 'system'): Promise<ImportResult> {
     checkRateRows(rows);
@@ -191,4 +206,9 @@ export class TariffService {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+// Notes stay as written (no formula guard): the file is meant to come back through the import unchanged.
+function toCsv(columns: readonly string[], rows: Array<Array<string | number | null>>): string {
+  return BOM + [columns.join(','), ...rows.map((r) => r.map(csvField).join(','))].map((l) => l + '\r\n').join('');
 }

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { CustomsTransport, InboundHandler, OutboundMessage } from '../transport.ts';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.ts';
 import { AppError } from '../../../platform/errors.ts';
-import { loadScenarios } from './scenarios.ts';
+import { loadScenarios, type ScenarioRule } from './scenarios.ts';
 
 export interface SandboxWorkerOptions extends WorkerConfig {
   log: { warn(o: object, m: string): void; error(o: object, m: string): void };
@@ -21,15 +21,28 @@ export class SandboxWorker implements CustomsTransport {
   private deliver: InboundHandler | null = null;
   private stopped: (() => void) | null = null;
   private stopping = false;
+  private rules: readonly ScenarioRule[];
 
   constructor(private readonly opts: SandboxWorkerOptions) {
     // Refuse a bad scenarios file at start-up, in the platform's own thread.
-    if (opts.scenariosFile) loadScenarios(opts.scenariosFile);
+    this.rules = opts.rules ?? (opts.scenariosFile ? loadScenarios(opts.scenariosFile) : []);
+  }
+
+  /** The scenario rules in force. */
+  scenarios(): readonly ScenarioRule[] {
+    return this.rules;
+  }
+
+  /** Replaces the rules in the running worker (and in the next one, should it restart). Messages are handled in order, so every later send sees them. */
+  setScenarios(rules: readonly ScenarioRule[]): void {
+    this.rules = rules;
+    this.post({ kind: 'scenarios', rules });
   }
 
   private boot(): Promise<void> {
     if (this.ready) return this.ready;
-    const { log, ...config } = this.opts;
+    const { log, ...rest } = this.opts;
+    const config: WorkerConfig = { ...rest, rules: this.rules };
     const worker = new Worker(new URL('../../../platform/worker-boot.js', import.meta.url), { workerData: { entry: new URL('./worker.ts', import.meta.url).href, config } });
     this.worker = worker;
     this.ready = new Promise((resolve, reject) => {

@@ -34,6 +34,8 @@ export interface SandboxOptions {
   delayMs: number;
   /** JSON scenario rules (SILKGATE_SANDBOX_SCENARIOS); they take precedence over the built-in prefixes. */
   scenariosFile?: string;
+  /** Rules already read (the operator's, or the file's read by the platform): used instead of the file. */
+  rules?: ScenarioRule[];
   log?: { warn(o: object, m: string): void; error(o: object, m: string): void };
   now?: () => number;
   /** How often the delivery loop looks for due receipts, ms (default 50). */
@@ -54,7 +56,7 @@ const consoleLog = { warn: (o: object, m: string) => console.warn(m, o), error: 
 export class SandboxCustoms implements CustomsTransport {
   readonly name = 'sandbox';
   private readonly db: Kysely<Database>;
-  private readonly rules: ScenarioRule[];
+  private rules: readonly ScenarioRule[];
   private readonly log: NonNullable<SandboxOptions['log']>;
   private readonly now: () => number;
   private readonly delayMs: number;
@@ -74,11 +76,21 @@ export class SandboxCustoms implements CustomsTransport {
 
   constructor(opts: SandboxOptions) {
     this.db = opts.db;
-    this.rules = opts.scenariosFile ? loadScenarios(opts.scenariosFile) : [];
+    this.rules = opts.rules ?? (opts.scenariosFile ? loadScenarios(opts.scenariosFile) : []);
     this.log = opts.log ?? consoleLog;
     this.now = opts.now ?? Date.now;
     this.delayMs = opts.delayMs ?? 200;
     this.pollMs = opts.pollMs ?? 50;
+  }
+
+  /** The scenario rules in force. */
+  scenarios(): readonly ScenarioRule[] {
+    return this.rules;
+  }
+
+  /** Replaces the rules: messages sent from now on are matched against these. */
+  setScenarios(rules: readonly ScenarioRule[]): void {
+    this.rules = rules;
   }
 
   async send(message: OutboundMessage): Promise<void> {

@@ -4,7 +4,7 @@
  * (orderNo, copNo, coElNo, logisticsNo, payTransactionId) or through a rules file.
  */
 import { readFileSync } from 'node:fs';
-import type { CebNode } from '../../../ceb/index.ts';
+import type { CebNode, Issue } from '../../../ceb/index.ts';
 import { str } from '../../../ceb/index.ts';
 
 export type Scenario = 'normal' | 'reject' | 'neg' | 'review' | 'inspect' | 'delay' | 'down' | 'silent';
@@ -160,34 +160,66 @@ export function loadScenarios(file: string): ScenarioRule[] {
   return parseScenarios(json, file);
 }
 
-export function parseScenarios(json: unknown, source = 'scenarios'): ScenarioRule[] {
-  const fail = (where: string, msg: string): never => {
-    throw new Error(`sandbox scenarios file ${source}: ${where}${msg}`);
-  };
-  if (!Array.isArray(json)) fail('', 'must be a JSON array of rules like [{ "match": { "field": "orderNo", "prefix": "VIP" }, "scenario": "review" }]');
-  return (json as unknown[]).map((raw, i) => {
-    const at = `rule ${i + 1}: `;
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return fail(at, 'must be an object with "match" and "scenario"');
+/** At most this many rules, each prefix and field name at most this long: the rules are tried for every record. */
+export const MAX_RULES = 1000;
+const MAX_TEXT = 100;
+
+type Fault = Issue & { text: string };
+
+/**
+ * Checks a rules document (the JSON the rules file takes): the rules, or every fault named by
+ * rule (numbered from 1) and field, e.g. `rule 2.scenario`.
+ */
+export function checkScenarios(json: unknown): { ok: true; rules: ScenarioRule[] } | { ok: false; issues: Fault[] } {
+  const faults: Fault[] = [];
+  const fault = (path: string, rule: string, expected: string, actual: unknown, text: string) =>
+    faults.push({ path, rule, expected, actual: typeof actual === 'string' ? actual : (JSON.stringify(actual) ?? 'missing'), text });
+  if (!Array.isArray(json)) {
+    fault('rules', 'type', 'a JSON array of rules', json === null ? 'null' : typeof json, 'must be a JSON array of rules like [{ "match": { "field": "orderNo", "prefix": "VIP" }, "scenario": "review" }]');
+    return { ok: false, issues: faults };
+  }
+  if (json.length > MAX_RULES) fault('rules', 'maxItems', `at most ${MAX_RULES} rules`, `${json.length} rules`, `has ${json.length} rules (at most ${MAX_RULES})`);
+  const rules: ScenarioRule[] = [];
+  json.forEach((raw, i) => {
+    const at = `rule ${i + 1}`;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return fault(at, 'type', 'an object with "match" and "scenario"', raw, 'must be an object with "match" and "scenario"');
     const rule = raw as Record<string, unknown>;
-    for (const k of Object.keys(rule)) if (k !== 'match' && k !== 'scenario') fail(at, `unknown key "${k}" (allowed: match, scenario)`);
+    for (const k of Object.keys(rule)) if (k !== 'match' && k !== 'scenario') fault(`${at}.${k}`, 'unknown-key', 'only match and scenario', k, `unknown key "${k}" (allowed: match, scenario)`);
     const m = rule.match;
-    if (!m || typeof m !== 'object' || Array.isArray(m)) return fail(at, '"match" must be an object { "field": …, "prefix": … }');
-    const match = m as Record<string, unknown>;
-    for (const k of Object.keys(match)) {
-      if (!['field', 'prefix', 'messageType'].includes(k)) fail(at, `unknown key "match.${k}" (allowed: field, prefix, messageType)`);
-    }
-    if (typeof match.field !== 'string' || !/^[A-Za-z][A-Za-z0-9]*$/.test(match.field)) {
-      fail(at, `"match.field" must be a field name such as ${KEY_FIELDS.join(', ')}`);
-    }
-    if (typeof match.prefix !== 'string' || match.prefix === '') fail(at, '"match.prefix" must be a non-empty string');
-    if (match.messageType !== undefined && (typeof match.messageType !== 'string' || !RECEIPT_OF[match.messageType])) {
-      fail(at, `"match.messageType" must be one of ${Object.keys(RECEIPT_OF).join(', ')}`);
+    if (!m || typeof m !== 'object' || Array.isArray(m)) {
+      fault(`${at}.match`, 'type', 'an object { "field": …, "prefix": … }', m, '"match" must be an object { "field": …, "prefix": … }');
+    } else {
+      const match = m as Record<string, unknown>;
+      for (const k of Object.keys(match)) {
+        if (!['field', 'prefix', 'messageType'].includes(k)) fault(`${at}.match.${k}`, 'unknown-key', 'only field, prefix and messageType', k, `unknown key "match.${k}" (allowed: field, prefix, messageType)`);
+      }
+      if (typeof match.field !== 'string' || !/^[A-Za-z][A-Za-z0-9]*$/.test(match.field) || match.field.length > MAX_TEXT) {
+        fault(`${at}.match.field`, 'field-name', `a field name of the record head such as ${KEY_FIELDS.join(', ')}`, match.field, `"match.field" must be a field name such as ${KEY_FIELDS.join(', ')}`);
+      }
+      if (typeof match.prefix !== 'string' || match.prefix === '' || match.prefix.length > MAX_TEXT) {
+        fault(`${at}.match.prefix`, 'prefix', `a non-empty string of at most ${MAX_TEXT} characters`, match.prefix, '"match.prefix" must be a non-empty string');
+      }
+      if (match.messageType !== undefined && (typeof match.messageType !== 'string' || !RECEIPT_OF[match.messageType])) {
+        fault(`${at}.match.messageType`, 'enum', `one of ${Object.keys(RECEIPT_OF).join(', ')}`, match.messageType, `"match.messageType" must be one of ${Object.keys(RECEIPT_OF).join(', ')}`);
+      }
     }
     if (typeof rule.scenario !== 'string' || !SCENARIOS.includes(rule.scenario as Scenario)) {
-      fail(at, `"scenario" must be one of ${SCENARIOS.join(', ')} (got ${JSON.stringify(rule.scenario)})`);
+      fault(`${at}.scenario`, 'enum', `one of ${SCENARIOS.join(', ')}`, rule.scenario, `"scenario" must be one of ${SCENARIOS.join(', ')} (got ${JSON.stringify(rule.scenario)})`);
     }
-    const out: ScenarioRule = { match: { field: match.field as string, prefix: match.prefix as string }, scenario: rule.scenario as Scenario };
-    if (match.messageType) out.match.messageType = match.messageType as string;
-    return out;
+    if (faults.length) return;
+    const match = rule.match as Record<string, string>;
+    const out: ScenarioRule = { match: { field: match.field, prefix: match.prefix }, scenario: rule.scenario as Scenario };
+    if (match.messageType) out.match.messageType = match.messageType;
+    rules.push(out);
   });
+  return faults.length ? { ok: false, issues: faults } : { ok: true, rules };
+}
+
+/** The rules of a document, or an Error naming the source and the first fault (start-up refuses a bad file). */
+export function parseScenarios(json: unknown, source = 'scenarios'): ScenarioRule[] {
+  const c = checkScenarios(json);
+  if (c.ok) return c.rules;
+  const f = c.issues[0];
+  const where = f.path === 'rules' ? '' : `${f.path.split('.')[0]}: `;
+  throw new Error(`sandbox scenarios file ${source}: ${where}${f.text}`);
 }

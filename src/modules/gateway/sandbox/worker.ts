@@ -54,7 +54,7 @@ const db = await openDb({
   dataDir: config.dataDir,
   onIdleError: (err) => log.warn({ err: err.message }, 'sandbox customs: database connection lost'),
 });
-const sandbox = new SandboxCustoms({ db: db.kysely, delayMs: config.delayMs, scenariosFile: config.scenariosFile, pollMs: config.pollMs, log });
+const sandbox = new SandboxCustoms({ db: db.kysely, delayMs: config.delayMs, scenariosFile: config.scenariosFile, rules: config.rules ? [...config.rules] : undefined, pollMs: config.pollMs, log });
 
 port.on('message', (m: ToWorker) => {
   switch (m.kind) {
@@ -70,6 +70,9 @@ port.on('message', (m: ToWorker) => {
     case 'delivered':
       pendingBatches.get(m.batchId)?.(m.results);
       pendingBatches.delete(m.batchId);
+      break;
+    case 'scenarios':
+      sandbox.setScenarios(m.rules);
       break;
     case 'stop':
       void sandbox
