@@ -27,14 +27,23 @@ export function consoleStale(): boolean {
 
 export async function buildConsole(force = false): Promise<boolean> {
   if (!force && !consoleStale()) return false;
-  let vite: typeof Vite;
+  // A production build whatever the caller's NODE_ENV (vitest sets `test`, which would bundle
+  // React's development build); Vite reads it when it is loaded, so it is set before the import.
+  const env = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
   try {
-    vite = await import('vite');
-  } catch {
-    if (fs.existsSync(marker)) return false; // an install without dev tools serves the build it has
-    throw new Error('vite is not installed: run `npm install` to build the web console');
+    let vite: typeof Vite;
+    try {
+      vite = await import('vite');
+    } catch {
+      if (fs.existsSync(marker)) return false; // an install without dev tools serves the build it has
+      throw new Error('vite is not installed: run `npm install` to build the web console');
+    }
+    await vite.build({ configFile: path.join(web, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  } finally {
+    if (env === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = env;
   }
-  await vite.build({ configFile: path.join(web, 'vite.config.ts'), logLevel: 'warn' });
   return true;
 }
 

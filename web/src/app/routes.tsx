@@ -21,5 +21,12 @@ export const DECLARING = ['ebp', 'ebc', 'payment', 'logistics', 'warehouse', 'ag
 /** Who watches the zone: the operator and the regulators. */
 export const WATCHING = ['operator', 'customs', 'commerce'];
 
-export const ROUTES: RouteDef[] = [];
+export const ROUTES: RouteDef[] = [
+  { path: '/workbench', nav: 'navWorkbench', roles: DECLARING, component: lazy(() => import('../workbench/WorkbenchPage.tsx')) },
+  { path: '/monitor', nav: 'navMonitor', roles: WATCHING, component: lazy(() => import('../monitor/MonitorPage.tsx')) },
+  { path: '/warehouses', nav: 'navWarehouses', public: true, component: lazy(() => import('../warehouses/WarehousesPage.tsx')) },
+  { path: '/operator', nav: 'navOperator', roles: ['operator'], component: lazy(() => import('../operator/OperatorPage.tsx')) },
+  { path: '/settings', nav: 'navSettings', component: lazy(() => import('../settings/SettingsPage.tsx')) },
+  { path: '/status', nav: 'navStatus', public: true, component: lazy(() => import('../status/StatusPage.tsx')) },
+];
 export { lazy };
