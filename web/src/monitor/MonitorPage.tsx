@@ -6,7 +6,7 @@ import { useMemo, useState, type ReactNode } from 'react';
 import { Chart } from '../charts/Chart.tsx';
 import { useFormat, useLang, useT } from '../i18n/index.tsx';
 import { ErrorNote, Loading, Page, Stat } from '../ui/index.tsx';
-import { countryLabel } from '../warehouses/countries.ts';
+import { countryLabel } from '../ui/countries.ts';
 import { chapters, m, rejectionCodes, statuses } from './messages.ts';
 import { bars, overTime, REJECTED_COLOR, ring } from './options.ts';
 import { WINDOWS, type Snapshot, type WindowName } from './types.ts';

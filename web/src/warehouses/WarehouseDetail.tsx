@@ -7,7 +7,7 @@ import { useSession } from '../session.tsx';
 import { ErrorNote, Loading, Page, useLoad } from '../ui/index.tsx';
 import { common } from '../app/messages.ts';
 import { mayChange } from './access.ts';
-import { countryLabel } from './countries.ts';
+import { countryLabel } from '../ui/countries.ts';
 import { m, serviceNames } from './messages.ts';
 import { serviceList, type Warehouse } from './types.ts';
 

@@ -11,7 +11,7 @@ import type { GeometryCollection, Topology } from 'topojson-specification';
 import type { FeatureCollection } from 'geojson';
 import world from 'world-atlas/countries-110m.json';
 import { useFormat, useLang, useT } from '../i18n/index.tsx';
-import { countryLabel } from './countries.ts';
+import { countryLabel } from '../ui/countries.ts';
 import { m } from './messages.ts';
 import type { Warehouse } from './types.ts';
 import './warehouses.css';

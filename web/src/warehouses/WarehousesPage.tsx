@@ -11,7 +11,7 @@ import { useSession } from '../session.tsx';
 import { ErrorNote, Loading, Page, useLoad } from '../ui/index.tsx';
 import { common } from '../app/messages.ts';
 import { mayAdd } from './access.ts';
-import { countryLabel } from './countries.ts';
+import { countryLabel } from '../ui/countries.ts';
 import { m, serviceNames } from './messages.ts';
 import { SERVICES, serviceList, type Warehouse } from './types.ts';
 import WarehouseDetail from './WarehouseDetail.tsx';
