@@ -15,7 +15,7 @@ export interface ConsoleHarness {
   p: Platform;
   browser: Browser;
   /** A page in a fresh context (its own cookies), 1280×800 unless told otherwise. */
-  newPage(opts?: { width?: number; height?: number; lang?: 'zh-CN' | 'en' }): Promise<Page>;
+  newPage(opts?: { width?: number; height?: number; lang?: 'zh-CN' | 'en'; bypassCsp?: boolean }): Promise<Page>;
   /** Logs the page in as the demo account of that role, through the login form. */
   login(page: Page, role: DemoCredential['role']): Promise<void>;
   /** Console errors and uncaught exceptions the page has met so far. */
@@ -42,7 +42,8 @@ export async function openConsole(env: Record<string, string> = {}): Promise<Con
     p,
     browser,
     async newPage(opts = {}) {
-      const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, baseURL: p.url, locale: opts.lang ?? 'zh-CN' });
+      // bypassCsp only lets a test inject its own tools (axe-core); the pages never need it.
+      const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, baseURL: p.url, locale: opts.lang ?? 'zh-CN', bypassCSP: !!opts.bypassCsp });
       contexts.push(context);
       if (opts.lang) await context.addInitScript((lang) => localStorage.setItem('silkgate.lang', lang), opts.lang);
       const page = await context.newPage();

@@ -126,7 +126,7 @@ export default function DeclarationList() {
               {data.items.map((i) => (
                 <tr key={i.id} data-testid="declaration-row" data-message={i.messageId} data-status={i.status}>
                   <td>
-                    <Link href={`/messages/${i.messageId}`} className="wb-numbers" aria-label={`${t('open')} ${label.type(i.messageType)} #${i.messageId}`}>
+                    <Link href={`/messages/${i.messageId}`} className="wb-numbers" title={`${t('open')} ${label.type(i.messageType)} #${i.messageId}`}>
                       {NUMBER_KEYS.filter((k) => i[k]).map((k) => (
                         <span key={k}>
                           <span className="muted small">{k}</span> <code>{i[k]}</code>
