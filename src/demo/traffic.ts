@@ -4,7 +4,8 @@
  * sees receipts arrive and the dashboard move. A mix: retail imports (9610 with the parcel's
  * arrival, 1210 from bonded stock), some the sandbox rejects or sends to review or inspection,
  * and exports (9610, 9710, 9810) through arrival and departure. Inventories are signed with the
- * sandbox keys of src/demo/keys, as an enterprise's own system would.
+ * sandbox keys of src/demo/keys, as an enterprise's own system would. Two applicants file for
+ * the operator's review queue.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,13 @@ import { DEMO_PARTIES, flowMessages, makeFlow, type Flow } from './flows.ts';
 import { arrivalList } from './arrival.ts';
 import { DEMO_EXPORT_PARTIES, arrivalMessage, departureMessage, exportDocuments, makeExportFlow, type ExportMode } from './export.ts';
 import { demoSign } from './keys.ts';
+import { usccCheckChar } from '../modules/enterprises/index.ts';
+
+/** Applicants waiting for the operator's review (备案审核), so the queue has something in it. */
+const APPLICANTS = [
+  { code: '3302966B11', name: '宁波甬跨优品电子商务有限公司', uscc17: '91330201MA2H7B11X', dxpId: 'DXPENT0000021001', roles: ['ebc'], contact: { name: '周敏', phone: '0574-87651234', email: 'filing@yongkua.example.com', role: '关务负责人' } },
+  { code: '3318980L21', name: '义乌陆港国际货运代理有限公司', uscc17: '91330782MA2E8L21Y', dxpId: 'DXPENT0000021002', roles: ['logistics'], contact: { name: '吴强', phone: '0579-85121234', email: 'filing@luganglogistics.example.com', role: '业务联系人' } },
+];
 
 export interface TrafficOptions {
   /** The platform's address, e.g. http://127.0.0.1:8080. */
@@ -21,12 +29,14 @@ export interface TrafficOptions {
   perMinute?: number;
   log?: { info(msg: string): void; warn(msg: string): void };
   seed?: number;
+  /** Flows in progress at most (default half a minute's worth, at least 20): when the platform falls behind, flows are skipped, not piled up. */
+  maxInFlight?: number;
 }
 
 export interface Traffic {
   stop(): Promise<void>;
-  /** Flows started, and how many failed to be sent (a refusal by customs is not a failure). */
-  counts(): { started: number; failed: number };
+  /** Flows started, how many failed to be sent (a refusal by customs is not a failure), skipped (too many in progress), in progress now. */
+  counts(): { started: number; failed: number; skipped: number; inFlight: number };
 }
 
 type Kind = { dir: 'import'; mode: '9610' | '1210'; prefix: string } | { dir: 'export'; mode: ExportMode };
@@ -57,6 +67,8 @@ export function startDemoTraffic(opts: TrafficOptions): Traffic {
   let stopped = false;
   let started = 0;
   let failed = 0;
+  let skipped = 0;
+  const maxInFlight = opts.maxInFlight ?? Math.max(20, Math.ceil(perMinute / 2));
   const running = new Set<Promise<void>>();
 
   async function send(role: string, method: string, p: string, body: string, type = 'application/xml'): Promise<{ id: number }> {
@@ -110,8 +122,23 @@ export function startDemoTraffic(opts: TrafficOptions): Traffic {
     await send('logistics', 'POST', '/api/v1/messages', departureMessage(DEMO_EXPORT_PARTIES.logistics, [f]));
   }
 
+  /** Files the demo applicants once; an applicant already filed answers 409, which is fine. */
+  async function fileApplicants() {
+    for (const a of APPLICANTS) {
+      const body = JSON.stringify({ code: a.code, name: a.name, uscc: a.uscc17 + usccCheckChar(a.uscc17), dxpId: a.dxpId, roles: a.roles, contacts: [a.contact] });
+      const res = await fetch(`${opts.url}/api/v1/filings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      if (res.status !== 201 && res.status !== 409) opts.log?.warn(`demo traffic: filing ${a.code} answered ${res.status} ${(await res.text()).slice(0, 200)}`);
+      else await res.body?.cancel();
+    }
+  }
+
   function next() {
     if (stopped) return;
+    // Each flow in progress polls its status: their number is bounded however slow the platform gets.
+    if (running.size >= maxInFlight) {
+      skipped++;
+      return;
+    }
     const s = seed++;
     const kind = pickKind(((s * 2654435761) >>> 0) / 2 ** 32);
     started++;
@@ -126,9 +153,10 @@ export function startDemoTraffic(opts: TrafficOptions): Traffic {
 
   const timer = setInterval(next, Math.max(50, Math.round(60_000 / perMinute)));
   opts.log?.info(`demo traffic: about ${perMinute} flows a minute (imports 9610/1210 incl. REJECT/REVIEW/INSPECT, exports 9610/9710/9810)`);
+  void fileApplicants().catch((err: unknown) => opts.log?.warn(`demo traffic: filing: ${err instanceof Error ? err.message : String(err)}`));
   next();
   return {
-    counts: () => ({ started, failed }),
+    counts: () => ({ started, failed, skipped, inFlight: running.size }),
     async stop() {
       stopped = true;
       clearInterval(timer);

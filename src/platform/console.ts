@@ -11,7 +11,20 @@ import { AppError } from './errors.ts';
 
 export const CONSOLE_DIST = path.resolve(import.meta.dirname, '../../web/dist');
 
-const NOT_CONSOLE = /^\/(api|docs|healthz)(\/|$)/;
+/** API, docs and built assets never fall back to index.html: a missing one is a 404 its client can read. */
+const NOT_CONSOLE = /^\/(api|docs|healthz|assets)(\/|$)/i;
+
+/** The path as a router might read it: percent-decoded, `//` collapsed (`//api/v1/x` and `/api%2fv1/x` are API paths too). */
+function pathOf(url: string): string {
+  const raw = url.split('?')[0];
+  let decoded = raw;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    // a malformed escape: judged as sent
+  }
+  return decoded.replace(/[\\/]+/g, '/');
+}
 
 export async function serveConsole(http: FastifyInstance, dist = CONSOLE_DIST): Promise<void> {
   const built = fs.existsSync(path.join(dist, 'index.html'));
@@ -30,7 +43,8 @@ export async function serveConsole(http: FastifyInstance, dist = CONSOLE_DIST): 
   }
   http.setNotFoundHandler((req, reply) => {
     const url = req.url.split('?')[0];
-    if ((req.method === 'GET' || req.method === 'HEAD') && !NOT_CONSOLE.test(url) && !path.extname(url)) {
+    const route = pathOf(req.url);
+    if ((req.method === 'GET' || req.method === 'HEAD') && !NOT_CONSOLE.test(route) && !path.extname(route)) {
       if (built) return reply.header('cache-control', 'no-cache').sendFile('index.html');
       return reply
         .status(503)

@@ -81,6 +81,20 @@ export function textField(value: string | null): string | null {
   return value !== null && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
+/**
+ * Free text in a file meant to be edited and imported back: made inert like textField, but
+ * reversibly — an apostrophe goes before any run of apostrophes ending in a formula character,
+ * and restoreField takes exactly one away, so every value comes back as it was.
+ */
+export function inertField(value: string | null): string | null {
+  return value !== null && /^'*[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+/** The value inertField made inert, as it was. */
+export function restoreField(value: string): string {
+  return /^'+[=+\-@\t\r]/.test(value) ? value.slice(1) : value;
+}
+
 /** A record: its fields joined by commas, ended by CRLF. */
 export function csvLine(fields: Array<string | number | null>): string {
   return fields.map(csvField).join(',') + '\r\n';

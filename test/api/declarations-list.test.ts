@@ -4,7 +4,11 @@
  * nobody else; filters, paging and bad parameters; the numbers of records stored before the
  * search table existed (the migration's backfill); what the message view adds for the console.
  */
-import { sql } from 'kysely';
+import path from 'node:path';
+import BetterSqlite from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { Database } from '../../src/db/index.ts';
+import { DeclarationsRepository } from '../../src/modules/declarations/declarations.repository.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PARTIES, makeFlow, wrapMessage, type Flow } from '../../src/demo/flows.ts';
 import { up as searchMigration } from '../../src/db/migrations/0018_declaration_search.ts';
@@ -251,14 +255,43 @@ describe.each(databases())('declarations list on %s', (kind) => {
     expect(typesOf(await list('agent', `?q=${g.copNo}&status=rejected`))).toEqual(['CEB621Message']);
   });
 
+  it.runIf(kind === 'sqlite')('searches a number by its indexes, not by walking an enterprise\'s rows (SQLite plan)', async () => {
+    const raw = new BetterSqlite(path.join(p.dataDir, 'silkgate.db'), { readonly: true });
+    const plans: string[] = [];
+    const logged = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: raw }),
+      log: (e) => {
+        if (e.level === 'query') plans.push((raw.prepare(`EXPLAIN QUERY PLAN ${e.query.sql}`).all(...e.query.parameters) as Array<{ detail: string }>).map((r) => r.detail).join('\n'));
+      },
+    });
+    try {
+      const repo = new DeclarationsRepository(logged);
+      const agent = p.creds.find((c) => c.role === 'agent')!;
+      const enterprise = await p.app.db.kysely.selectFrom('enterprises').select('id').where('code', '=', agent.code).executeTakeFirstOrThrow();
+      expect((await repo.list({ readers: [Number(enterprise.id)], q: f.copNo, limit: 50 })).map((r) => r.message_id)).toEqual([ids.inventory]);
+      expect(plans).toHaveLength(1);
+      expect(plans[0]).toContain('declaration_numbers');
+      expect(plans[0]).not.toMatch(/USING (COVERING )?INDEX declarations_enterprise|SCAN d\b/);
+      // Without a number, the enterprise's rows are read newest first by their index.
+      plans.length = 0;
+      await repo.list({ readers: [Number(enterprise.id)], limit: 50 });
+      expect(plans[0]).toMatch(/USING COVERING INDEX declarations_enterprise/);
+    } finally {
+      await logged.destroy();
+    }
+  });
+
   it('finds records stored before the search table existed (backfill)', async () => {
     const db = p.app.db.kysely;
+    const rowsOf = async () => (await db.selectFrom('declaration_numbers').select(['number', 'declaration_id']).execute()).map((r) => `${Number(r.declaration_id)} ${r.number}`).sort();
+    const atIngest = await rowsOf();
     await sql`drop table declaration_numbers`.execute(db);
     await sql`drop index declarations_pre_no`.execute(db);
     await sql`drop index declarations_enterprise`.execute(db);
     await searchMigration(db as never, p.app.db.dialect);
-    const count = await sql<{ n: number }>`select count(*) as n from declaration_numbers`.execute(db);
-    expect(Number(count.rows[0].n)).toBeGreaterThan(10);
+    // The backfill finds each record's numbers as ingest recorded them: no more, no fewer.
+    expect(atIngest.length).toBeGreaterThan(10);
+    expect(await rowsOf()).toEqual(atIngest);
     expect((await list('agent', `?q=${f.copNo}`)).items.map((i) => i.messageId)).toEqual([ids.inventory]);
     expect(typesOf(await list('customs', `?q=${f.orderNo}`))).toEqual(['CEB311Message', 'CEB411Message', 'CEB511Message', 'CEB621Message']);
   });

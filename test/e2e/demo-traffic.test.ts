@@ -18,6 +18,23 @@ describe('demo traffic', () => {
     expect(kinds.filter((k) => k.dir === 'import' && k.prefix === 'DEMO').length).toBeGreaterThan(500);
   });
 
+  it('keeps at most maxInFlight flows in progress, skipping the rest', async () => {
+    const traffic = startDemoTraffic({ url: p.url, dataDir: p.dataDir, perMinute: 6000, maxInFlight: 2, seed: 777 });
+    let most = 0;
+    const until = Date.now() + 1500;
+    while (Date.now() < until) {
+      most = Math.max(most, traffic.counts().inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await traffic.stop();
+    expect(most).toBe(2);
+    expect(traffic.counts().skipped).toBeGreaterThan(0);
+    expect(traffic.counts().failed).toBe(0);
+    // Two applicants wait in the operator's review queue.
+    const pending = (await p.request('GET', '/api/v1/enterprises?status=pending', { key: p.key('operator') })).json() as { enterprises: Array<{ name: string }> };
+    expect(pending.enterprises.map((e) => e.name).sort()).toEqual(['义乌陆港国际货运代理有限公司', '宁波甬跨优品电子商务有限公司']);
+  }, 30_000);
+
   it('sends complete flows through the API that customs releases, without a failed request', async () => {
     const traffic = startDemoTraffic({ url: p.url, dataDir: p.dataDir, perMinute: 600, seed: 4242 });
     const counts = async () => {
@@ -28,5 +45,8 @@ describe('demo traffic', () => {
     await traffic.stop();
     expect(traffic.counts().started).toBeGreaterThanOrEqual(5);
     expect(traffic.counts().failed).toBe(0);
+    // Two applicants wait in the operator's review queue.
+    const pending = (await p.request('GET', '/api/v1/enterprises?status=pending', { key: p.key('operator') })).json() as { enterprises: Array<{ name: string }> };
+    expect(pending.enterprises.map((e) => e.name).sort()).toEqual(['义乌陆港国际货运代理有限公司', '宁波甬跨优品电子商务有限公司']);
   }, 60_000);
 });

@@ -81,6 +81,21 @@ describe.each(databases())('hardening on %s', (kind) => {
       for (const [what, a] of Object.entries(answers)) expectHardened(a.headers, what);
     });
 
+    it('give index.html for console paths only: API paths however spelled, assets and traversal stay 404 JSON', async () => {
+      for (const path of ['/workbench/123', '/status', '/x/y?z=1']) {
+        const page = await call(path);
+        expect(page.status, path).toBe(200);
+        expect(page.headers.get('content-type'), path).toMatch(/^text\/html/);
+        expect(page.headers.get('cache-control'), path).toBe('no-cache');
+      }
+      for (const path of ['//api/v1/no/such', '/api%2fv1/no/such', '/API/v1/statistics', '/assets/missing', '/assets', '/no/such.js', '/assets/../../package.json', '/%2e%2e/%2e%2e/package.json', '/..%2f..%2fpackage.json']) {
+        const res = await call(path);
+        expect(res.status, path).toBe(404);
+        expect(res.json().error.code, path).toBe('NOT_FOUND');
+      }
+      expect((await call('/no/such/page', { method: 'POST', body: '{}' })).status).toBe(404);
+    });
+
     it('send Strict-Transport-Security only over HTTPS (here: from a trusted proxy)', async () => {
       expect((await call('/healthz')).headers.get('strict-transport-security')).toBeNull();
       const https = await call('/healthz', { headers: { 'x-forwarded-proto': 'https' } });

@@ -1,5 +1,5 @@
 /** The messages and declarations tables. The hot path writes whole batches in one transaction. */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/index.ts';
 import type { AppError } from '../../platform/errors.ts';
 import type { AuditEntry } from '../audit/index.ts';
@@ -386,8 +386,11 @@ export class DeclarationsRepository {
       const ids = [...new Set(f.readers)];
       if (!ids.length) return [];
       const groups = ids.length <= LIST_ARMS ? ids.map((id) => [id]) : [ids];
+      // With a number to find, the number's own indexes lead: `+enterprise_id` keeps the planner
+      // from walking all of a large enterprise's rows newest first to test each against the number.
+      const own = f.q === undefined ? sql.ref<number>('d.enterprise_id') : sql<number>`+${sql.ref('d.enterprise_id')}`;
       arms = groups.flatMap((g) => [
-        arm().where('d.enterprise_id', 'in', g),
+        arm().where(own, 'in', g),
         arm().where('d.message_id', 'in', (eb) => eb.selectFrom('message_parties').select('message_id').where('enterprise_id', 'in', g)),
       ]);
     }

@@ -12,6 +12,8 @@ export interface StatisticsRoutesOptions {
 }
 
 const TAGS = ['statistics'];
+/** Bytes a stream may have waiting for a slow client (a few snapshots) before it is dropped. */
+const MAX_BUFFERED = 1 << 20;
 const open = { type: 'object', additionalProperties: true } as const;
 const querystring = {
   type: 'object',
@@ -45,14 +47,15 @@ export async function statisticsRoutes(app: FastifyInstance, opts: StatisticsRou
 
   app.get('/api/v1/statistics/stream', {
     schema: {
-      summary: 'The statistics snapshot as Server-Sent Events: at once, then whenever it changes (at most every 2 s), with heartbeat comments (operator, customs, commerce; the console session cookie works)',
+      summary: 'The statistics snapshot as Server-Sent Events: at once, then whenever it changes (at most every 2 s), with heartbeat comments (operator, customs, commerce; the console session cookie works). At most 10 open streams per enterprise (429 beyond); a stream ends when its session or key no longer holds (checked every 30 s)',
       tags: TAGS,
       querystring,
-      response: { 400: errorSchema, 401: errorSchema, 403: errorSchema },
+      response: { 400: errorSchema, 401: errorSchema, 403: errorSchema, 429: errorSchema },
     },
   }, async (req, reply) => {
     const window = windowOf(req.query);
-    service.authorize(await authenticate(req));
+    const caller = await authenticate(req);
+    service.authorize(caller);
     const stream = new PassThrough();
     let stop = () => {};
     const end = () => {
@@ -60,15 +63,22 @@ export async function statisticsRoutes(app: FastifyInstance, opts: StatisticsRou
       stop = () => {};
       if (!stream.writableEnded) stream.end();
     };
+    // Throws 429 beyond the open streams allowed, before anything is sent.
+    stop = service.watch(window, {
+      enterpriseId: caller.id,
+      send: (text) => {
+        if (stream.writableEnded) return;
+        // A client that stopped reading is dropped rather than buffered for without end.
+        if (stream.writableLength > MAX_BUFFERED) return void stream.destroy();
+        stream.write(text);
+      },
+      end,
+      // The same request's credential, looked up again: a logout, an expired session or a revoked key ends the stream.
+      recheck: async () => service.authorize(await authenticate(req)),
+    });
     // The client went away (Fastify destroys the stream), or the platform closes.
     stream.on('close', end);
     stream.write('retry: 3000\n\n');
-    stop = service.watch(window, {
-      send: (text) => {
-        if (!stream.writableEnded) stream.write(text);
-      },
-      end,
-    });
     return reply
       .header('content-type', 'text/event-stream; charset=utf-8')
       .header('cache-control', 'no-cache, no-transform')

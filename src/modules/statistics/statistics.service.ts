@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.ts';
 import { AppError } from '../../platform/errors.ts';
-import { requireScope, type Caller } from '../../platform/access.ts';
+import { requireRead, type Caller } from '../../platform/access.ts';
 import { BEFORE_CUSTOMS, Tally, tallyChanges, tallyMessages, type Change } from './facts.ts';
 import { bucketOf, summarize } from './histogram.ts';
 import type { StatisticsRepository } from './statistics.repository.ts';
@@ -24,6 +24,11 @@ export interface StatisticsPorts {
   /** How often streams look for a change (ms), and how long a stream may stay silent before a heartbeat. */
   tickMs?: number;
   heartbeatMs?: number;
+  /** How often a stream's credential is checked again (ms): a revoked or expired one ends its streams. */
+  recheckMs?: number;
+  /** Open streams allowed in this process, and per enterprise. */
+  maxStreams?: number;
+  maxStreamsPerEnterprise?: number;
 }
 
 /** A record that moved, as receipts report it. */
@@ -45,6 +50,10 @@ export interface PublicStatus {
 export interface Watcher {
   send(text: string): void;
   end(): void;
+  /** The enterprise watching: streams are counted per enterprise. */
+  enterpriseId: number;
+  /** Checks the credential again: throws an AppError once it no longer may watch (logged out, revoked, expired). */
+  recheck?(): Promise<void>;
 }
 
 const WATCHING_ROLES = ['operator', 'customs', 'commerce'];
@@ -55,13 +64,16 @@ export class StatisticsService {
   private version = 0;
   private readonly cache = new Map<WindowName, { at: number; version: number; snapshot: Promise<Snapshot> }>();
   private statusCache: { at: number; status: Promise<PublicStatus> } | null = null;
-  private readonly watchers = new Map<WindowName, Map<Watcher, { key: string; wrote: number }>>();
+  private readonly watchers = new Map<WindowName, Map<Watcher, { key: string; wrote: number; checked: number; checking: boolean }>>();
   private ticker: NodeJS.Timeout | null = null;
   private pruner: NodeJS.Timeout | null = null;
   private ticking = false;
   private readonly now: () => number;
   private readonly tickMs: number;
   private readonly heartbeatMs: number;
+  private readonly recheckMs: number;
+  private readonly maxStreams: number;
+  private readonly maxPerEnterprise: number;
 
   constructor(
     private readonly repo: StatisticsRepository,
@@ -70,6 +82,9 @@ export class StatisticsService {
     this.now = ports.now ?? Date.now;
     this.tickMs = ports.tickMs ?? 2000;
     this.heartbeatMs = ports.heartbeatMs ?? 15_000;
+    this.recheckMs = ports.recheckMs ?? 30_000;
+    this.maxStreams = ports.maxStreams ?? 200;
+    this.maxPerEnterprise = ports.maxStreamsPerEnterprise ?? 10;
   }
 
   // --- counting, inside the data's transaction ---------------------------------------------------
@@ -111,7 +126,8 @@ export class StatisticsService {
     if (!caller.roles.some((r) => WATCHING_ROLES.includes(r))) {
       throw new AppError('FORBIDDEN', `Statistics are for the zone operator and the regulators (customs, commerce); your enterprise's roles are ${caller.roles.join(', ') || 'none'}.`);
     }
-    requireScope(caller, 'read');
+    // A suspended regulator reads no more than a suspended enterprise does.
+    requireRead(caller);
   }
 
   /** The snapshot of a window: cached for up to a second while nothing was written. */
@@ -167,8 +183,24 @@ export class StatisticsService {
    * heartbeat comment when it has been quiet. Returns the function that stops watching.
    */
   watch(window: WindowName, w: Watcher): () => void {
+    // Each stream holds a connection and a timer slot for as long as it lasts: bounded per enterprise and per process.
+    let total = 0;
+    let mine = 0;
+    for (const set of this.watchers.values()) {
+      for (const other of set.keys()) {
+        total++;
+        if (other.enterpriseId === w.enterpriseId) mine++;
+      }
+    }
+    if (mine >= this.maxPerEnterprise || total >= this.maxStreams) {
+      const [limit, open, what] = mine >= this.maxPerEnterprise ? [this.maxPerEnterprise, mine, 'streams.enterprise'] : [this.maxStreams, total, 'streams.platform'];
+      throw new AppError('RATE_LIMITED', `Too many open statistics streams (${open}, at most ${limit}${what === 'streams.enterprise' ? ' per enterprise' : ' on this platform'}): close one, or read GET /api/v1/statistics.`, [
+        { path: '', rule: what, expected: `at most ${limit} open streams`, actual: String(open) },
+      ]);
+    }
+    const now = this.now();
     const set = this.watchers.get(window) ?? this.watchers.set(window, new Map()).get(window)!;
-    set.set(w, { key: '', wrote: this.now() });
+    set.set(w, { key: '', wrote: now, checked: now, checking: false });
     if (!this.ticker) {
       this.ticker = setInterval(() => void this.tick(), this.tickMs);
       this.ticker.unref();
@@ -226,9 +258,40 @@ export class StatisticsService {
           w.send(': heartbeat\n\n');
         }
       }
+      void this.recheck(this.recheckMs);
     } finally {
       this.ticking = false;
     }
+  }
+
+  /**
+   * Checks again the credential of each stream not checked for `olderThanMs`: a stream whose
+   * session ended or whose key was revoked (or whose enterprise may no longer read statistics)
+   * ends. Resolves once those checks are done.
+   */
+  async recheck(olderThanMs = 0): Promise<void> {
+    const now = this.now();
+    const checks: Array<Promise<void>> = [];
+    for (const set of this.watchers.values()) {
+      for (const [w, seen] of set) {
+        if (!w.recheck || seen.checking || now - seen.checked < olderThanMs) continue;
+        seen.checking = true;
+        checks.push(
+          w.recheck().then(
+            () => {
+              seen.checked = this.now();
+              seen.checking = false;
+            },
+            (err: unknown) => {
+              seen.checking = false;
+              // Only a refusal ends the stream; a database hiccup is tried again at the next check.
+              if (err instanceof AppError) w.end();
+            },
+          ),
+        );
+      }
+    }
+    await Promise.all(checks);
   }
 
   /** Starts pruning old minute and hour buckets. */

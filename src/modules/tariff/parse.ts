@@ -16,6 +16,7 @@
  * no VAT, consumption tax or duty rate of the retail import regime is that small.
  */
 import { AppError } from '../../platform/errors.ts';
+import { restoreField } from '../../platform/csv.ts';
 
 export interface Issue {
   path: string;
@@ -175,6 +176,8 @@ function lineAt(src: string, i: number): string {
   return src.slice(start, end < 0 ? undefined : end).replace(/\r$/, '');
 }
 
+const TEXT_COLUMNS: ReadonlySet<string> = new Set(['name', 'note']);
+
 function csvRows(text: string, columns: readonly string[], required: string[], issues: Issues): RawRow[] {
   const records = csvRecords(text, issues);
   const isBlank = (cells: string[]) => cells.length === 1 && cells[0] === '';
@@ -208,7 +211,8 @@ function csvRows(text: string, columns: readonly string[], required: string[], i
       issues.add(`row ${rec.row}`, 'columns', `${header.length} fields (${header.join(',')})`, `${rec.cells.length} fields: ${rec.cells.join(',')}`);
       continue;
     }
-    out.push({ row: rec.row, fields: Object.fromEntries(header.map((h, i) => [h, rec.cells[i]])) });
+    // Text columns as the export made them inert for spreadsheets (a leading apostrophe) come back as they were.
+    out.push({ row: rec.row, fields: Object.fromEntries(header.map((h, i) => [h, TEXT_COLUMNS.has(h) ? restoreField(rec.cells[i]) : rec.cells[i]])) });
   }
   return out;
 }

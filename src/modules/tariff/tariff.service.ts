@@ -24,7 +24,7 @@ import {
   type RateRow,
 } from './parse.ts';
 import type { AuditLog } from '../audit/index.ts';
-import { BOM, csvField } from '../../platform/csv.ts';
+import { BOM, csvField, inertField } from '../../platform/csv.ts';
 import type { AfterWrite, ImportMode, PositiveRecord, RateRecord, TariffRepository, WriteCounts } from './tariff.repository.ts';
 
 /** What applies when no entry of the rate table is a prefix of the code: VAT 13 %, no consumption tax, duty 0. */
@@ -157,13 +157,13 @@ export class TariffService {
 
   /** The rate table as the CSV the import takes (UTF-8 with BOM, CRLF, percent), so an export can be edited and imported back. */
   async ratesCsv(): Promise<string> {
-    const rows = (await this.listRates()).map((r) => [r.hsPrefix, r.vat, r.consumption, r.duty, r.note]);
+    const rows = (await this.listRates()).map((r) => [r.hsPrefix, r.vat, r.consumption, r.duty, inertField(r.note)]);
     return toCsv(RATE_COLUMNS, rows);
   }
 
   /** The positive list as the CSV the import takes. */
   async positiveCsv(): Promise<string> {
-    const rows = (await this.listPositive()).map((r) => [r.hsPrefix, r.name, r.note]);
+    const rows = (await this.listPositive()).map((r) => [r.hsPrefix, inertField(r.name), inertField(r.note)]);
     return toCsv(POSITIVE_COLUMNS, rows);
   }
 
@@ -208,7 +208,7 @@ export class TariffService {
   }
 }
 
-// Notes stay as written (no formula guard): the file is meant to come back through the import unchanged.
+// Names and notes starting like a formula ("--其他", "=HYPERLINK(…)") get an apostrophe a spreadsheet shows as text; the import takes it off.
 function toCsv(columns: readonly string[], rows: Array<Array<string | number | null>>): string {
   return BOM + [columns.join(','), ...rows.map((r) => r.map(csvField).join(','))].map((l) => l + '\r\n').join('');
 }
