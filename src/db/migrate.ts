@@ -18,6 +18,7 @@ import * as m0015 from './migrations/0015_warehouses.ts';
 import * as m0016 from './migrations/0016_statistics.ts';
 import * as m0017 from './migrations/0017_sandbox_scenarios.ts';
 import * as m0018 from './migrations/0018_declaration_search.ts';
+import * as m0019 from './migrations/0019_declaration_list_order.ts';
 
 /** Migrations are plain modules listed here (no directory scanning: the list is the history). */
 function provider(dialect: Dialect): MigrationProvider {
@@ -42,6 +43,7 @@ function provider(dialect: Dialect): MigrationProvider {
       '0016_statistics': wrap(m0016),
       '0017_sandbox_scenarios': wrap(m0017),
       '0018_declaration_search': wrap(m0018),
+      '0019_declaration_list_order': wrap(m0019),
     }),
   };
 }

@@ -1,9 +1,10 @@
 /** The messages and declarations tables. The hot path writes whole batches in one transaction. */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/index.ts';
 import type { AppError } from '../../platform/errors.ts';
 import type { AuditEntry } from '../audit/index.ts';
 import type { SignatureCheck } from '../../ceb/dsig.ts';
+import { listDeclarations, type ListCursor, type ListFilter, type ListRow } from './list.query.ts';
 
 export interface NewMessage {
   enterpriseId: number;
@@ -82,36 +83,7 @@ export interface DocumentRow extends DeclarationRef {
   updated_at: number;
 }
 
-/** What the declarations list is narrowed by; `from`/`to` bound the message's receipt time (ms, to exclusive). */
-export interface ListFilter {
-  readers: number[] | null;
-  q?: string;
-  types?: string[];
-  status?: string;
-  from?: number;
-  to?: number;
-  before?: number;
-  limit: number;
-}
-
-export interface ListRow {
-  id: number;
-  message_id: number;
-  seq: number;
-  enterprise_id: number;
-  message_type: string;
-  status: string;
-  return_status: string | null;
-  return_info: string | null;
-  pre_no: string | null;
-  invt_no: string | null;
-  fields: string;
-  updated_at: number;
-  received_at: number;
-}
-
-/** Enterprises listed by arms of their own (two each; SQLite allows 500 in a compound SELECT). */
-const LIST_ARMS = 50;
+export type { ListCursor, ListFilter, ListRow } from './list.query.ts';
 
 export interface MessageBytes {
   id: number;
@@ -356,54 +328,15 @@ export class DeclarationsRepository {
       .execute();
   }
 
-  /**
-   * A page of declarations, newest first. `readers` null reads every enterprise's; otherwise those
-   * these enterprises sent or that were declared for them (message_parties), as a message is read.
-   * Each enterprise group is two arms that stop after `limit` rows, merged in one statement.
-   */
-  async list(f: ListFilter): Promise<ListRow[]> {
-    if (f.types && !f.types.length) return []; // a type of the other direction
-    const arm = () => {
-      let q = this.db.selectFrom('declarations as d').select('d.id');
-      if (f.before !== undefined) q = q.where('d.id', '<', f.before);
-      if (f.types) q = q.where('d.message_type', 'in', f.types);
-      if (f.status) q = q.where('d.status', '=', f.status);
-      const n = f.q;
-      if (n !== undefined) {
-        // Each term has its index: the numbers of the head, and the numbers customs assigned.
-        q = q.where((eb) => eb.or([eb('d.id', 'in', eb.selectFrom('declaration_numbers').select('declaration_id').where('number', '=', n)), eb('d.invt_no', '=', n), eb('d.pre_no', '=', n)]));
-      }
-      if (f.from !== undefined || f.to !== undefined) {
-        q = q.where((eb) => eb.exists(eb.selectFrom('messages as m').select('m.id').whereRef('m.id', '=', 'd.message_id')
-          .$if(f.from !== undefined, (s) => s.where('m.received_at', '>=', f.from!))
-          .$if(f.to !== undefined, (s) => s.where('m.received_at', '<', f.to!))));
-      }
-      return q.orderBy('d.id', 'desc').limit(f.limit);
-    };
-    let arms;
-    if (!f.readers) arms = [arm()];
-    else {
-      const ids = [...new Set(f.readers)];
-      if (!ids.length) return [];
-      const groups = ids.length <= LIST_ARMS ? ids.map((id) => [id]) : [ids];
-      // With a number to find, the number's own indexes lead: `+enterprise_id` keeps the planner
-      // from walking all of a large enterprise's rows newest first to test each against the number.
-      const own = f.q === undefined ? sql.ref<number>('d.enterprise_id') : sql<number>`+${sql.ref('d.enterprise_id')}`;
-      arms = groups.flatMap((g) => [
-        arm().where(own, 'in', g),
-        arm().where('d.message_id', 'in', (eb) => eb.selectFrom('message_parties').select('message_id').where('enterprise_id', 'in', g)),
-      ]);
-    }
-    const wrapped = arms.map((a) => this.db.selectFrom(a.as('s')).select('s.id'));
-    const union = wrapped.slice(1).reduce((u, a) => u.union(a), wrapped[0]);
-    return this.db
-      .selectFrom('declarations as d')
-      .innerJoin('messages as m', 'm.id', 'd.message_id')
-      .select(['d.id', 'd.message_id', 'd.seq', 'd.enterprise_id', 'd.message_type', 'd.status', 'd.return_status', 'd.return_info', 'd.pre_no', 'd.invt_no', 'd.fields', 'd.updated_at', 'm.received_at'])
-      .where('d.id', 'in', union)
-      .orderBy('d.id', 'desc')
-      .limit(f.limit)
-      .execute();
+  /** A page of declarations, newest first, as `readers` may read them (list.query.ts). */
+  list(f: ListFilter): Promise<ListRow[]> {
+    return listDeclarations(this.db, f);
+  }
+
+  /** Where a declaration stands in the list's order (a cursor given as a declaration id). */
+  async position(id: number): Promise<ListCursor | null> {
+    const r = await this.db.selectFrom('declarations').select(['message_id', 'seq']).where('id', '=', id).executeTakeFirst();
+    return r ? { messageId: Number(r.message_id), seq: Number(r.seq) } : null;
   }
 
   async markForwarded(trx: Kysely<Database>, messageIds: number[], now: number): Promise<void> {

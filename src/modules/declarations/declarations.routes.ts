@@ -5,7 +5,7 @@ import { requireDeclarer } from './authorize.ts';
 import { AppError } from '../../platform/errors.ts';
 import { errorSchema, parseId, type Authenticate, type Caller } from '../../platform/http.ts';
 import type { DeclarationsService } from './declarations.service.ts';
-import { DEFAULT_LIST, MAX_LIST, listItem, listQuerySchema, parseListQuery, type ListQuery } from './list.ts';
+import { DEFAULT_LIST, MAX_LIST, encodeCursor, listItem, listQuerySchema, parseListQuery, type ListQuery } from './list.ts';
 
 export interface ReceiptView {
   id: number;
@@ -80,7 +80,8 @@ export async function declarationsRoutes(app: FastifyInstance, opts: Declaration
       description:
         'Each record (order, payment, waybill, inventory…) is a row. `q` finds a number exactly: orderNo, logisticsNo, invtNo, copNo or preNo (including those customs ' +
         'assigned). `type` (CEB311Message, CEB311 or 311), `status` (a record status), `direction` (import, export), `from`/`to` (YYYY-MM-DD in China time, `to` ' +
-        `inclusive, or ISO 8601 times) bound when the message was received. Pages: pass \`next\` as \`before\`; \`limit\` up to ${MAX_LIST} (default ${DEFAULT_LIST}). ` +
+        `inclusive, or ISO 8601 times) bound when the message was received. Newest message first, its records last to first. Pages: pass \`next\` (opaque; null on the last page) as \`before\` (a declaration id, the cursor of earlier versions, is still taken); ` +
+        `\`limit\` up to ${MAX_LIST} (default ${DEFAULT_LIST}). ` +
         'Visible as messages are: your own, those a declaration agent sent in your name, a bank those of enterprises that consented, the operator and regulators all.',
       tags: ['messages'],
       querystring: listQuerySchema,
@@ -89,8 +90,8 @@ export async function declarationsRoutes(app: FastifyInstance, opts: Declaration
   }, async (req) => {
     const caller = await reader(req);
     const filter = parseListQuery(req.query as ListQuery);
-    const rows = await service.list(caller, filter);
-    return { items: rows.map(listItem), next: rows.length === filter.limit ? String(rows[rows.length - 1].id) : null };
+    const { rows, next } = await service.list(caller, filter);
+    return { items: rows.map(listItem), next: next && encodeCursor(next) };
   });
 
   app.get('/api/v1/messages/:id', {

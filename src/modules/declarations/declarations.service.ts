@@ -3,7 +3,8 @@ import type { Database } from '../../db/index.ts';
 import { GroupCommit } from '../../platform/group-commit.ts';
 import { retryConflicts } from '../../platform/retry.ts';
 import { AppError } from '../../platform/errors.ts';
-import type { BatchOutcome, DeclarationRef, DeclarationsRepository, IngestHooks, ListFilter, MessageBytes, NewMessage, StoredMessage } from './declarations.repository.ts';
+import type { BatchOutcome, DeclarationRef, DeclarationsRepository, IngestHooks, ListCursor, ListRow, MessageBytes, NewMessage, StoredMessage } from './declarations.repository.ts';
+import { CURSOR_EXPECTED, type ListParams } from './list.ts';
 import { buildDxpMsg, CUSTOMS_EXPORT_DXP_ID, CUSTOMS_IMPORT_DXP_ID, MESSAGES } from '../../ceb/index.ts';
 import type { Sender } from './ingest.ts';
 import type { Cpu } from '../../platform/cpu-pool.ts';
@@ -163,10 +164,21 @@ export class DeclarationsService {
 
   /**
    * Declarations the caller may read, newest first: the same rule as a message's (its sender's,
-   * a party's it was declared for, a bank's by consent, regulators' all), as a filter.
+   * a party's it was declared for, a bank's by consent, regulators' all), as a filter. One row
+   * more than the page is read to know whether another page follows.
    */
-  list(caller: Caller, filter: Omit<ListFilter, 'readers'>) {
-    return this.repo.list({ ...filter, readers: readFilter(caller, 'messages') });
+  async list(caller: Caller, params: ListParams): Promise<{ rows: ListRow[]; next: ListCursor | null }> {
+    let before = params.before;
+    if (typeof before === 'number') {
+      const at = await this.repo.position(before);
+      if (!at) throw new AppError('INVALID_REQUEST', 'Bad query: before.', [{ path: 'before', rule: 'cursor', expected: CURSOR_EXPECTED, actual: String(before) }]);
+      before = at;
+    }
+    const rows = await this.repo.list({ ...params, before, limit: params.limit + 1, readers: readFilter(caller, 'messages') });
+    if (rows.length <= params.limit) return { rows, next: null };
+    const page = rows.slice(0, params.limit);
+    const last = page[page.length - 1];
+    return { rows: page, next: { messageId: last.message_id, seq: last.seq } };
   }
 
   async bytes(id: number, caller: Caller) {

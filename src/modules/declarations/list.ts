@@ -5,7 +5,7 @@
 import type { Issue } from '../../ceb/index.ts';
 import { headOf, str, type CebNode } from '../../ceb/index.ts';
 import { AppError } from '../../platform/errors.ts';
-import type { ListFilter, ListRow } from './declarations.repository.ts';
+import type { ListCursor, ListFilter, ListRow } from './list.query.ts';
 import { EXPORT_DECLARATIONS, IMPORT_DECLARATIONS, NUMBER_FIELDS } from './ingest.ts';
 import { RECORD_STATUSES } from './status.ts';
 
@@ -48,12 +48,30 @@ function time(param: 'from' | 'to', v: string, issues: Issue[]): number | undefi
   return undefined;
 }
 
-function positive(param: string, v: string, max: number, issues: Issue[]): number | undefined {
+function limit(v: string, issues: Issue[]): number | undefined {
   const n = /^\d{1,15}$/.test(v) ? Number(v) : NaN;
-  if (Number.isSafeInteger(n) && n >= 1 && n <= max) return n;
-  issues.push({ path: param, rule: param === 'limit' ? 'range' : 'cursor', expected: param === 'limit' ? `an integer from 1 to ${max}` : 'a declaration id (the `next` of the previous page)', actual: v });
+  if (n >= 1 && n <= MAX_LIST) return n;
+  issues.push({ path: 'limit', rule: 'range', expected: `an integer from 1 to ${MAX_LIST}`, actual: v });
   return undefined;
 }
+
+/**
+ * The page cursor, opaque to clients: "<message id>-<seq>" of the last row shown (the list's
+ * order). A bare declaration id, the cursor of earlier versions, is still taken (a number here).
+ */
+export const CURSOR_EXPECTED = 'the `next` of the previous page';
+export const encodeCursor = (c: ListCursor) => `${c.messageId}-${c.seq}`;
+
+function cursor(v: string, issues: Issue[]): ListCursor | number | undefined {
+  const m = /^(\d{1,15})(?:-(\d{1,9}))?$/.exec(v);
+  const id = m ? Number(m[1]) : NaN;
+  if (m && Number.isSafeInteger(id) && id >= 1) return m[2] === undefined ? id : { messageId: id, seq: Number(m[2]) };
+  issues.push({ path: 'before', rule: 'cursor', expected: CURSOR_EXPECTED, actual: v });
+  return undefined;
+}
+
+/** A list query as parsed: `before` a position, or a declaration id (resolved by the service). */
+export type ListParams = Omit<ListFilter, 'readers' | 'before'> & { before?: ListCursor | number };
 
 /** "CEB311Message", "CEB311" or "311". */
 function messageType(v: string): string | null {
@@ -63,9 +81,9 @@ function messageType(v: string): string | null {
 }
 
 /** The filter of a list query, or 400 naming each bad parameter. */
-export function parseListQuery(query: ListQuery): Omit<ListFilter, 'readers'> {
+export function parseListQuery(query: ListQuery): ListParams {
   const issues: Issue[] = [];
-  const out: Omit<ListFilter, 'readers'> = { limit: DEFAULT_LIST };
+  const out: ListParams = { limit: DEFAULT_LIST };
   const q = query.q?.trim();
   if (q) out.q = q;
   if (query.type) {
@@ -87,8 +105,8 @@ export function parseListQuery(query: ListQuery): Omit<ListFilter, 'readers'> {
   if (out.from !== undefined && out.to !== undefined && out.from >= out.to) {
     issues.push({ path: 'to', rule: 'order', expected: `a time after from (${query.from})`, actual: query.to! });
   }
-  if (query.before) out.before = positive('before', query.before, Number.MAX_SAFE_INTEGER, issues);
-  if (query.limit) out.limit = positive('limit', query.limit, MAX_LIST, issues) ?? DEFAULT_LIST;
+  if (query.before) out.before = cursor(query.before, issues);
+  if (query.limit) out.limit = limit(query.limit, issues) ?? DEFAULT_LIST;
   if (issues.length) throw new AppError('INVALID_REQUEST', `Bad query: ${issues.map((i) => i.path).join(', ')}.`, issues);
   return out;
 }
