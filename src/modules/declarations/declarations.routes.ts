@@ -6,15 +6,7 @@ import { AppError } from '../../platform/errors.ts';
 import { errorSchema, parseId, type Authenticate, type Caller } from '../../platform/http.ts';
 import type { DeclarationsService } from './declarations.service.ts';
 import { DEFAULT_LIST, MAX_LIST, encodeCursor, listItem, listQuerySchema, parseListQuery, type ListQuery } from './list.ts';
-
-export interface ReceiptView {
-  id: number;
-  declarationId: number | null;
-  messageType: string;
-  returnStatus: string;
-  returnInfo: string;
-  returnTime: string;
-}
+import type { ReceiptView } from './views.ts';
 
 export interface DeclarationsRoutesOptions {
   service: DeclarationsService;

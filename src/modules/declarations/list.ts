@@ -8,6 +8,7 @@ import { AppError } from '../../platform/errors.ts';
 import type { ListCursor, ListFilter, ListRow } from './list.query.ts';
 import { EXPORT_DECLARATIONS, IMPORT_DECLARATIONS, NUMBER_FIELDS } from './ingest.ts';
 import { RECORD_STATUSES } from './status.ts';
+import type { Direction, ListItem } from './views.ts';
 
 export const MAX_LIST = 200;
 export const DEFAULT_LIST = 50;
@@ -111,10 +112,8 @@ export function parseListQuery(query: ListQuery): ListParams {
   return out;
 }
 
-export type Direction = 'import' | 'export';
-
 /** One row of the list: the record's numbers (those customs assigned win), state and times. */
-export function listItem(r: ListRow) {
+export function listItem(r: ListRow): ListItem {
   let head: CebNode = {};
   try {
     head = headOf(JSON.parse(r.fields) as CebNode);

@@ -13,19 +13,9 @@ import type { DocumentMeta, Enterprise, EnterprisesRepository } from './enterpri
 import { mintKey } from './keys.ts';
 import { APPLICANT_ROLES, documentIssues, filingIssues, transition, TRANSITIONS, type Decision, type FilingFields } from './rules.ts';
 import { actorOf, conflict, invalid, isUniqueViolation, iso, notFound, regulatorOnly, seesAll, type Actor } from './shared.ts';
+import type { DocumentView, EnterpriseView, HistoryEntry } from './views.ts';
 
-export interface EnterpriseView {
-  id: number;
-  code: string;
-  name: string;
-  uscc: string | null;
-  dxpId: string;
-  roles: string[];
-  status: EnterpriseStatus;
-  contacts: FilingFields['contacts'];
-  createdAt: string;
-  updatedAt: string | null;
-}
+export type { DocumentView, EnterpriseView, HistoryEntry } from './views.ts';
 
 export const enterpriseView = (e: Enterprise): EnterpriseView => ({
   id: e.id,
@@ -39,29 +29,6 @@ export const enterpriseView = (e: Enterprise): EnterpriseView => ({
   createdAt: iso(e.createdAt)!,
   updatedAt: iso(e.updatedAt),
 });
-
-export interface HistoryEntry {
-  id: number;
-  action: string;
-  from: string | null;
-  to: string | null;
-  reason: string | null;
-  actor: string | null;
-  actorId: number | null;
-  changes: Record<string, { before: unknown; after: unknown }>;
-  detail: Record<string, unknown>;
-  at: string;
-}
-
-export interface DocumentView {
-  id: number;
-  kind: string;
-  filename: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  uploadedAt: string;
-}
 
 const documentView = (d: DocumentMeta): DocumentView => ({ id: Number(d.id), kind: d.kind, filename: d.filename, contentType: d.content_type, size: d.size, sha256: d.sha256, uploadedAt: iso(d.uploaded_at)! });
 

@@ -4,6 +4,9 @@
  */
 import type { Issue } from '../../ceb/index.ts';
 import { ROLES, type EnterpriseStatus, type Role } from '../../platform/access.ts';
+import type { Contact } from './views.ts';
+
+export type { Contact } from './views.ts';
 
 /** Roles an enterprise may apply for; operator, customs and commerce are created by the operator. */
 export const APPLICANT_ROLES = ROLES.filter((r) => r !== 'operator' && r !== 'customs' && r !== 'commerce') as Role[];
@@ -38,14 +41,6 @@ export const CODE_PATTERN = /^[0-9A-Z]{10}$/;
 export const DXP_PATTERN = /^DXP[0-9A-Z]{13}$/;
 const PHONE = /^\+?[0-9][0-9 -]{5,19}$/;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,}$/;
-
-export interface Contact {
-  name: string;
-  phone: string;
-  email: string;
-  /** Their role for the enterprise, e.g. 法定代表人, 业务联系人. */
-  role: string;
-}
 
 export interface FilingFields {
   code: string;

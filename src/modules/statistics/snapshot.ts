@@ -4,9 +4,10 @@
  */
 import { MODES } from './facts.ts';
 import { summarize } from './histogram.ts';
+import type { Snapshot, WindowName } from './views.ts';
 
+export type { Snapshot, WindowName } from './views.ts';
 export type Span = 'm' | 'h' | 'd';
-export type WindowName = '1h' | '24h' | '7d' | '30d';
 
 /** Each window: the bucket size its series uses, and how many buckets (the current one included). */
 export const WINDOWS: Readonly<Record<WindowName, { span: Span; buckets: number }>> = {
@@ -42,35 +43,6 @@ export interface CountRow {
   dim: string;
   count: number;
   value_fen: number;
-}
-
-export interface Snapshot {
-  window: WindowName;
-  granularity: 'minute' | 'hour' | 'day';
-  from: string;
-  to: string;
-  totals: {
-    declarations: number;
-    inventories: number;
-    valueFen: number;
-    released: number;
-    rejected: number;
-    releaseRate: number | null;
-    rejectionRate: number | null;
-    unpricedLines: number;
-  };
-  series: Array<{ t: string; declarations: number; valueFen: number }>;
-  byType: Array<{ type: string; count: number }>;
-  byMode: Array<{ mode: string; count: number; valueFen: number }>;
-  byDirection: Array<{ direction: string; count: number }>;
-  byStatus: Array<{ status: string; count: number }>;
-  topOrigins: Array<{ country: string; count: number; valueFen: number }>;
-  topDestinations: Array<{ country: string; count: number; valueFen: number }>;
-  topHsChapters: Array<{ chapter: string; count: number; valueFen: number }>;
-  topRejections: Array<{ code: string; reason: string; count: number }>;
-  latency: { p50Ms: number | null; p99Ms: number | null; count: number };
-  queueDepth: number;
-  generatedAt: string;
 }
 
 export const TOP = 10;

@@ -5,23 +5,12 @@
 import type { Insertable } from 'kysely';
 import type { Issue } from '../../ceb/index.ts';
 import type { Database } from '../../db/index.ts';
+import type { WarehouseInput } from './views.ts';
+
+export type { WarehouseInput } from './views.ts';
 
 export const SERVICES = ['storage', 'fulfilment', 'returns', 'relabelling', 'customs-clearance', 'last-mile', 'fba-transfer'] as const;
 export type Service = (typeof SERVICES)[number];
-
-export interface WarehouseInput {
-  name: string;
-  country: string;
-  city: string;
-  address: string;
-  latitude: number;
-  longitude: number;
-  areaM2: number;
-  services: string[];
-  platforms: string[];
-  eligible9810: boolean;
-  contact: { name: string; phone: string; email: string };
-}
 
 /** The columns an entry sets (the table's, less those the service fills). */
 export type WarehouseRow = Omit<Insertable<Database['overseas_warehouses']>, 'id' | 'enterprise_id' | 'updated_at'>;

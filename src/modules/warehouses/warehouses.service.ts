@@ -10,6 +10,7 @@ import { AppError } from '../../platform/errors.ts';
 import { parseCsv } from '../../platform/csv.ts';
 import type { Issue } from '../../ceb/index.ts';
 import { CSV_COLUMNS, checkWarehouse, fromCsvFields, type WarehouseInput, type WarehouseRow } from './rules.ts';
+import type { WarehouseView } from './views.ts';
 
 type Row = Selectable<Database['overseas_warehouses']>;
 
@@ -25,7 +26,7 @@ export interface WarehouseFilter {
 
 const actorOf = (c: Caller) => (c.accountId !== undefined ? `account:${c.accountId}@${c.code}` : `enterprise:${c.code}`);
 
-export function warehouseView(r: Row) {
+export function warehouseView(r: Row): WarehouseView {
   return {
     id: r.id,
     enterpriseId: r.enterprise_id,

@@ -3,11 +3,12 @@
  * charts, live over the statistics stream: numbers move as declarations and receipts arrive.
  */
 import { useMemo, useState, type ReactNode } from 'react';
-import { Chart } from '../charts/Chart.tsx';
+import { Chart, type ChartOption } from '../charts/Chart.tsx';
 import { useFormat, useLang, useT } from '../i18n/index.tsx';
-import { ErrorNote, Loading, Page, Stat } from '../ui/index.tsx';
+import { DataTable, Loaded, Page, Stat } from '../ui/index.tsx';
 import { countryLabel } from '../ui/countries.ts';
-import { chapters, m, rejectionCodes, statuses } from './messages.ts';
+import { statusNames } from '../ui/messages.ts';
+import { chapters, m, rejectionCodes } from './messages.ts';
 import { bars, overTime, REJECTED_COLOR, ring } from './options.ts';
 import { WINDOWS, type Snapshot, type WindowName } from './types.ts';
 import { useLiveStats } from './useLiveStats.ts';
@@ -39,15 +40,14 @@ export default function MonitorPage() {
         </>
       }
     >
-      <ErrorNote error={error} />
-      {snapshot ? <Figures s={snapshot} /> : error ? null : <Loading />}
+      <Loaded state={{ data: snapshot, error }}>{(s) => <Figures s={s} />}</Loaded>
     </Page>
   );
 }
 
 function Figures({ s }: { s: Snapshot }) {
   const t = useT(m);
-  const st = useT(statuses);
+  const st = useT(statusNames);
   const ch = useT(chapters);
   const rc = useT(rejectionCodes);
   const f = useFormat();
@@ -60,7 +60,7 @@ function Figures({ s }: { s: Snapshot }) {
   const rate = (r: number | null) => (r === null ? t('noRate') : percent.format(r));
   const ms = (n: number | null) => (n === null ? t('noRate') : t('ms', { n }));
   const modeName = (mode: string) => (has(MODE_KEY, mode) ? t(MODE_KEY[mode]) : t('modeOther'));
-  const statusName = (x: string) => (has(statuses['zh-CN'], x) ? st(x) : x);
+  const statusName = (x: string) => (has(statusNames['zh-CN'], x) ? st(x) : x);
   const chapterName = (c: string) => (has(chapters['zh-CN'], c) ? `${c} ${ch(c)}` : c);
 
   const options = useMemo(() => {
@@ -98,52 +98,41 @@ function Figures({ s }: { s: Snapshot }) {
         <Chart option={options.overTime} label={t('overTimeLabel')} testId="chart-over-time" />
       </section>
       <div className="grid">
-        <Card title={t('byMode')} empty={!s.totals.inventories}>
-          <Chart option={options.byMode} label={t('byModeLabel')} height={240} testId="chart-mode" />
-        </Card>
-        <Card title={t('byDirection')} empty={!s.totals.declarations}>
-          <Chart option={options.byDirection} label={t('byDirectionLabel')} height={240} testId="chart-direction" />
-        </Card>
-        <Card title={t('byStatus')} empty={!s.byStatus.length}>
-          <Chart option={options.byStatus} label={t('byStatusLabel')} height={Math.max(200, s.byStatus.length * 28)} testId="chart-status" />
-        </Card>
-        <Card title={t('topOrigins')} empty={!s.topOrigins.length}>
-          <Chart option={options.origins} label={t('topOriginsLabel')} height={Math.max(200, s.topOrigins.length * 28)} testId="chart-origins" />
-        </Card>
-        <Card title={t('topDestinations')} empty={!s.topDestinations.length}>
-          <Chart option={options.destinations} label={t('topDestinationsLabel')} height={Math.max(200, s.topDestinations.length * 28)} testId="chart-destinations" />
-        </Card>
-        <Card title={t('topHs')} empty={!s.topHsChapters.length}>
-          <Chart option={options.hs} label={t('topHsLabel')} height={Math.max(200, s.topHsChapters.length * 28)} testId="chart-hs" />
-        </Card>
+        <ChartCard name="byMode" option={options.byMode} empty={!s.totals.inventories} testId="chart-mode" />
+        <ChartCard name="byDirection" option={options.byDirection} empty={!s.totals.declarations} testId="chart-direction" />
+        <ChartCard name="byStatus" option={options.byStatus} bars={s.byStatus.length} testId="chart-status" />
+        <ChartCard name="topOrigins" option={options.origins} bars={s.topOrigins.length} testId="chart-origins" />
+        <ChartCard name="topDestinations" option={options.destinations} bars={s.topDestinations.length} testId="chart-destinations" />
+        <ChartCard name="topHs" option={options.hs} bars={s.topHsChapters.length} testId="chart-hs" />
       </div>
       <Card title={t('topRejections')} empty={!s.topRejections.length}>
-        <div className="table-wrap">
-          <table data-testid="rejections">
-            <thead>
-              <tr>
-                <th scope="col">{t('code')}</th>
-                <th scope="col">{t('meaning')}</th>
-                <th scope="col">{t('reason')}</th>
-                <th scope="col">{t('times')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.topRejections.map((r) => (
-                <tr key={`${r.code}|${r.reason}`}>
-                  <td>
-                    <code style={{ color: REJECTED_COLOR }}>{r.code}</code>
-                  </td>
-                  <td>{has(rejectionCodes['zh-CN'], r.code) ? rc(r.code) : t('noRate')}</td>
-                  <td>{r.reason}</td>
-                  <td>{f.number(r.count)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testId="rejections"
+          head={[t('code'), t('meaning'), t('reason'), t('times')]}
+          rows={s.topRejections}
+          row={(r) => (
+            <tr key={`${r.code}|${r.reason}`}>
+              <td>
+                <code style={{ color: REJECTED_COLOR }}>{r.code}</code>
+              </td>
+              <td>{has(rejectionCodes['zh-CN'], r.code) ? rc(r.code) : t('noRate')}</td>
+              <td>{r.reason}</td>
+              <td>{f.number(r.count)}</td>
+            </tr>
+          )}
+        />
       </Card>
     </>
+  );
+}
+
+/** A chart in its card: as tall as its `bars` need (a fixed height without them); "none" in its place when there is nothing to draw. */
+function ChartCard({ name, option, empty, bars, testId }: { name: 'byMode' | 'byDirection' | 'byStatus' | 'topOrigins' | 'topDestinations' | 'topHs'; option: ChartOption; empty?: boolean; bars?: number; testId: string }) {
+  const t = useT(m);
+  return (
+    <Card title={t(name)} empty={empty ?? !bars}>
+      <Chart option={option} label={t(`${name}Label`)} height={bars === undefined ? 240 : Math.max(200, bars * 28)} testId={testId} />
+    </Card>
   );
 }
 

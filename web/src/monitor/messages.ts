@@ -107,48 +107,6 @@ export const m = defineMessages(
   },
 );
 
-/** Record statuses (declarations/status.ts). */
-export const statuses = defineMessages(
-  {
-    'awaiting-documents': '等待单证',
-    matched: '已比对',
-    accepted: '已接收',
-    forwarded: '已发送',
-    staged: '已暂存',
-    declaring: '申报中',
-    sent: '发送海关成功',
-    'send-failed': '发送海关失败',
-    'customs-accepted': '海关入库',
-    'manual-review': '人工审核',
-    inspection: '查验',
-    detained: '扣留',
-    concluded: '审结',
-    released: '放行',
-    closed: '结关',
-    returned: '退运',
-    rejected: '退单',
-  },
-  {
-    'awaiting-documents': 'Awaiting documents',
-    matched: 'Matched',
-    accepted: 'Accepted',
-    forwarded: 'Forwarded',
-    staged: 'Staged',
-    declaring: 'Declaring',
-    sent: 'Sent to customs',
-    'send-failed': 'Sending failed',
-    'customs-accepted': 'Taken in by customs',
-    'manual-review': 'Manual review',
-    inspection: 'Inspection',
-    detained: 'Detained',
-    concluded: 'Concluded',
-    released: 'Released',
-    closed: 'Closed',
-    returned: 'Returned',
-    rejected: 'Rejected',
-  },
-);
-
 /** Short meanings of the codes a rejection most often carries (customs' 100, the platform's clearance codes). */
 export const rejectionCodes = defineMessages(
   {

@@ -3,7 +3,7 @@ import { useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { api, ApiError, download } from '../api.ts';
 import { useFormat, useT } from '../i18n/index.tsx';
-import { ErrorNote, Loading, useLoad } from '../ui/index.tsx';
+import { ErrorNote, Loading, useAction, useLoad } from '../ui/index.tsx';
 import { roles as roleNames } from '../app/messages.ts';
 import { actions, decisions, documentKinds, m, statuses } from './messages.ts';
 import { StatusBadge } from './Filings.tsx';
@@ -37,8 +37,7 @@ export default function FilingDetail({ id }: { id: number }) {
   );
   const [reason, setReason] = useState('');
   const [missingReason, setMissingReason] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [done, setDone] = useState<{ decision: Decision; status: string } | null>(null);
   const reasonRef = useRef<HTMLTextAreaElement>(null);
 
@@ -54,20 +53,14 @@ export default function FilingDetail({ id }: { id: number }) {
       return;
     }
     setMissingReason(false);
-    setBusy(true);
-    setError(null);
     setDone(null);
-    try {
+    await run(async () => {
       const body = { decision, ...(reason.trim() ? { reason: reason.trim() } : {}), ...(e.updatedAt ? { basedOn: e.updatedAt } : {}) };
       const after = await api<Enterprise>('POST', `/api/v1/enterprises/${id}/review`, { body });
       setDone({ decision, status: after.status });
       setReason('');
       data.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const conflict = error instanceof ApiError && error.status === 409;

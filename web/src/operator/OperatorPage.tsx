@@ -1,7 +1,7 @@
 /** 运营管理: the zone operator's pages — filing review, tax rates, positive list, sandbox scenarios. */
-import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
+import { Redirect, Route, Switch, useLocation } from 'wouter';
 import { useT } from '../i18n/index.tsx';
-import { Page } from '../ui/index.tsx';
+import { Page, Tabs } from '../ui/index.tsx';
 import { m } from './messages.ts';
 import Filings from './Filings.tsx';
 import FilingDetail from './FilingDetail.tsx';
@@ -21,13 +21,7 @@ export default function OperatorPage() {
   const current = TABS.find((x) => location === x.path || location.startsWith(x.path + '/'));
   return (
     <Page title={current ? `${t(current.label)} · ${t('title')}` : t('title')}>
-      <nav className="tabs" aria-label={t('tabs')}>
-        {TABS.map((x) => (
-          <Link key={x.path} href={x.path} className={current === x ? 'active' : ''} aria-current={current === x ? 'page' : undefined}>
-            {t(x.label)}
-          </Link>
-        ))}
-      </nav>
+      <Tabs label={t('tabs')} tabs={TABS.map((x) => ({ href: x.path, label: t(x.label), active: current === x }))} />
       <Switch>
         <Route path="/filings" component={Filings} />
         <Route path="/filings/:id">{(p) => <FilingDetail id={Number(p.id)} />}</Route>

@@ -1,8 +1,9 @@
 /** The rate table or the positive list: search, export as CSV, import a CSV or JSON file (refusals listed row by row). */
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { api, download, query } from '../api.ts';
 import { useT } from '../i18n/index.tsx';
-import { ErrorNote, Loading, useLoad } from '../ui/index.tsx';
+import { DataTable, ErrorNote, Loaded, useLoad } from '../ui/index.tsx';
+import { FileImport } from '../ui/FileImport.tsx';
 import { m } from './messages.ts';
 
 interface RateRow {
@@ -40,31 +41,18 @@ export default function Tariff({ kind }: { kind: keyof typeof KINDS }) {
   const list = useLoad((signal) => api<{ count: number; items: Row[] }>('GET', k.url, { signal }), [k.url]);
   const [needle, setNeedle] = useState('');
   const [limit, setLimit] = useState(PAGE);
-  const [file, setFile] = useState<File | null>(null);
   const [mode, setMode] = useState<'merge' | 'replace'>('merge');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [result, setResult] = useState<ImportResult | null>(null);
+  const [exportError, setExportError] = useState<unknown>(null);
 
   const q = needle.trim().toLowerCase();
-  const rows = (list.data?.items ?? []).filter((r) => !q || `${r.hsPrefix} ${'name' in r ? r.name : ''} ${r.note ?? ''}`.toLowerCase().includes(q));
+  const matching = (items: Row[]) => items.filter((r) => !q || `${r.hsPrefix} ${'name' in r ? r.name : ''} ${r.note ?? ''}`.toLowerCase().includes(q));
 
-  async function upload(e: FormEvent) {
-    e.preventDefault();
-    if (!file) return;
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      // The file's own bytes: the API tells a non-UTF-8 CSV apart itself.
-      const type = /\.json$/i.test(file.name) || file.type === 'application/json' ? 'application/json' : 'text/csv';
-      setResult(await api<ImportResult>('POST', `${k.url}${query({ mode })}`, { raw: { data: file, type } }));
-      list.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+  async function send(file: File) {
+    // The file's own bytes: the API tells a non-UTF-8 CSV apart itself.
+    const type = /\.json$/i.test(file.name) || file.type === 'application/json' ? 'application/json' : 'text/csv';
+    const result = await api<ImportResult>('POST', `${k.url}${query({ mode })}`, { raw: { data: file, type } });
+    list.reload();
+    return result;
   }
 
   return (
@@ -84,77 +72,61 @@ export default function Tariff({ kind }: { kind: keyof typeof KINDS }) {
               data-testid="tariff-search"
             />
           </label>
-          <button type="button" onClick={() => void download(`${k.url}.csv`, k.file).catch(setError)} data-testid="tariff-export">
+          <button type="button" onClick={() => void download(`${k.url}.csv`, k.file).catch(setExportError)} data-testid="tariff-export">
             {t('exportCsv')}
           </button>
         </div>
-        <ErrorNote error={list.error} onRetry={list.reload} />
-        {!list.data ? (
-          list.error ? null : <Loading />
-        ) : (
-          <>
-            <p className="muted small" role="status">
-              {t('rowsCount', { n: rows.length, shown: Math.min(rows.length, limit) })}
-            </p>
-            {rows.length === 0 ? (
-              <p>{t('noRows')}</p>
-            ) : (
-              <div className="table-wrap">
-                <table data-testid={`tariff-${kind}`}>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('hsPrefix')}</th>
-                      {kind === 'rates' ? (
+        <ErrorNote error={exportError} />
+        <Loaded state={list}>
+          {(data) => {
+            const rows = matching(data.items);
+            return (
+              <>
+                <p className="muted small" role="status">
+                  {t('rowsCount', { n: rows.length, shown: Math.min(rows.length, limit) })}
+                </p>
+                <DataTable
+                  testId={`tariff-${kind}`}
+                  head={[t('hsPrefix'), ...(kind === 'rates' ? [t('vat'), t('consumption'), t('duty')] : [t('itemName')]), t('note')]}
+                  rows={rows.slice(0, limit)}
+                  empty={<p>{t('noRows')}</p>}
+                  row={(r) => (
+                    <tr key={r.hsPrefix}>
+                      <td>
+                        <code>{r.hsPrefix}</code>
+                      </td>
+                      {'vat' in r ? (
                         <>
-                          <th scope="col">{t('vat')}</th>
-                          <th scope="col">{t('consumption')}</th>
-                          <th scope="col">{t('duty')}</th>
+                          <td>{r.vat}</td>
+                          <td>{r.consumption}</td>
+                          <td>{r.duty}</td>
                         </>
                       ) : (
-                        <th scope="col">{t('itemName')}</th>
+                        <td>{r.name}</td>
                       )}
-                      <th scope="col">{t('note')}</th>
+                      <td className="small">{r.note ?? ''}</td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {rows.slice(0, limit).map((r) => (
-                      <tr key={r.hsPrefix}>
-                        <td>
-                          <code>{r.hsPrefix}</code>
-                        </td>
-                        {'vat' in r ? (
-                          <>
-                            <td>{r.vat}</td>
-                            <td>{r.consumption}</td>
-                            <td>{r.duty}</td>
-                          </>
-                        ) : (
-                          <td>{r.name}</td>
-                        )}
-                        <td className="small">{r.note ?? ''}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )}
-            {rows.length > limit ? (
-              <button type="button" onClick={() => setLimit((n) => n + PAGE)}>
-                {t('showMore')}
-              </button>
-            ) : null}
-          </>
-        )}
+                  )}
+                />
+                {rows.length > limit ? (
+                  <button type="button" onClick={() => setLimit((n) => n + PAGE)}>
+                    {t('showMore')}
+                  </button>
+                ) : null}
+              </>
+            );
+          }}
+        </Loaded>
       </section>
 
-      <form className="card" onSubmit={(e) => void upload(e)} aria-busy={busy} aria-labelledby={`import-${kind}`}>
-        <h2 id={`import-${kind}`}>{t('importTitle')}</h2>
-        <p className="muted small">{t('importHint', { columns: k.columns })}</p>
-        <div className="toolbar">
-          <label>
-            {t('file')}
-            <input type="file" accept=".csv,.json,text/csv,application/json" required onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="tariff-file" />
-          </label>
+      <FileImport
+        heading={t('importTitle')}
+        hint={<p className="muted small">{t('importHint', { columns: k.columns })}</p>}
+        label={t('file')}
+        accept=".csv,.json,text/csv,application/json"
+        testId="tariff-file"
+        send={send}
+        fields={
           <label>
             {t('mode')}
             <select value={mode} onChange={(e) => setMode(e.target.value as 'merge' | 'replace')}>
@@ -162,12 +134,9 @@ export default function Tariff({ kind }: { kind: keyof typeof KINDS }) {
               <option value="replace">{t('modeReplace')}</option>
             </select>
           </label>
-          <button type="submit" className="primary" disabled={busy || !file}>
-            {busy ? t('importing') : t('upload')}
-          </button>
-        </div>
-        <ErrorNote error={error} />
-        {result ? (
+        }
+      >
+        {(result) => (
           <div role="status" data-testid="tariff-imported">
             <p>{t('importedCounts', { rows: result.rows, inserted: result.inserted, updated: result.updated, removed: result.removed, total: result.total })}</p>
             {result.warnings.length ? (
@@ -181,8 +150,8 @@ export default function Tariff({ kind }: { kind: keyof typeof KINDS }) {
               </>
             ) : null}
           </div>
-        ) : null}
-      </form>
+        )}
+      </FileImport>
     </>
   );
 }

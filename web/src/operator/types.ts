@@ -1,39 +1,10 @@
 /** What the operator pages read from the API, and the filing state machine as the API applies it. */
-export type Status = 'pending' | 'approved' | 'rejected' | 'suspended' | 'revoked';
+import type { FilingStatus } from '../../../src/modules/enterprises/views.ts';
+
+/** The filing as the API shows it: the server's own types (type-only, erased at build). */
+export type { DocumentView as DocumentInfo, EnterpriseView as Enterprise, HistoryEntry } from '../../../src/modules/enterprises/views.ts';
+export type Status = FilingStatus;
 export const STATUSES: Status[] = ['pending', 'approved', 'rejected', 'suspended', 'revoked'];
-
-export interface Enterprise {
-  id: number;
-  code: string;
-  name: string;
-  uscc: string | null;
-  dxpId: string;
-  roles: string[];
-  status: Status;
-  contacts: Array<{ name: string; phone: string; email: string; role: string }>;
-  createdAt: string;
-  updatedAt: string | null;
-}
-
-export interface DocumentInfo {
-  id: number;
-  kind: string;
-  filename: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  uploadedAt: string;
-}
-
-export interface HistoryEntry {
-  id: number;
-  action: string;
-  from: string | null;
-  to: string | null;
-  reason: string | null;
-  actor: string | null;
-  at: string;
-}
 
 export type Decision = 'approve' | 'reject' | 'suspend' | 'reinstate' | 'revoke';
 

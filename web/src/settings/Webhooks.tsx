@@ -1,9 +1,9 @@
 /** The enterprise's webhooks: list, add (the signing secret shown once), delete, recent deliveries. */
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
-import { common } from '../app/messages.ts';
 import { useFormat, useT } from '../i18n/index.tsx';
-import { ErrorNote, Loading, useLoad } from '../ui/index.tsx';
+import { ConfirmButton, DataTable, Loaded, useAction, useLoad } from '../ui/index.tsx';
+import { Panel } from './Panel.tsx';
 import { st } from './messages.ts';
 import { SecretOnce } from './SecretOnce.tsx';
 
@@ -29,25 +29,17 @@ const DELIVERY_NAME = { delivered: 'delivered', pending: 'pending', dead: 'dead'
 function Deliveries({ hook }: { hook: Hook }) {
   const t = useT(st);
   const fmt = useFormat();
-  const { data, error, reload } = useLoad((signal) => api<{ items: Delivery[] }>('GET', `/api/v1/webhooks/${hook.id}/deliveries`, { signal }), [hook.id]);
-  if (!data) return error ? <ErrorNote error={error} onRetry={reload} /> : <Loading />;
-  if (!data.items.length) return <p className="muted small">{t('noDeliveries')}</p>;
+  const deliveries = useLoad((signal) => api<{ items: Delivery[] }>('GET', `/api/v1/webhooks/${hook.id}/deliveries`, { signal }), [hook.id]);
   return (
-    <div className="table-wrap">
-      <table data-testid="deliveries">
-        <caption className="st-sr">{t('deliveries')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('receipt')}</th>
-            <th scope="col">{t('deliveryStatus')}</th>
-            <th scope="col">{t('attempts')}</th>
-            <th scope="col">{t('response')}</th>
-            <th scope="col">{t('createdAt')}</th>
-            <th scope="col">{t('deliveredAt')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data.items.map((d) => (
+    <Loaded state={deliveries}>
+      {(data) => (
+        <DataTable
+          testId="deliveries"
+          caption={t('deliveries')}
+          head={[t('receipt'), t('deliveryStatus'), t('attempts'), t('response'), t('createdAt'), t('deliveredAt')]}
+          rows={data.items}
+          empty={<p className="muted small">{t('noDeliveries')}</p>}
+          row={(d) => (
             <tr key={d.id}>
               <td>#{d.receiptId}</td>
               <td>
@@ -59,110 +51,83 @@ function Deliveries({ hook }: { hook: Hook }) {
               <td className="small">{fmt.dateTime(d.createdAt)}</td>
               <td className="small">{fmt.dateTime(d.deliveredAt)}</td>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          )}
+        />
+      )}
+    </Loaded>
   );
 }
 
 export function Webhooks() {
   const t = useT(st);
-  const c = useT(common);
   const fmt = useFormat();
-  const { data, error, loading, reload } = useLoad((signal) => api<{ items: Hook[] }>('GET', '/api/v1/webhooks', { signal }), []);
+  const hooks = useLoad((signal) => api<{ items: Hook[] }>('GET', '/api/v1/webhooks', { signal }), []);
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
-  const [problem, setProblem] = useState<unknown>(null);
   const [open, setOpen] = useState<number | null>(null);
-  const [confirming, setConfirming] = useState<number | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: problem, run } = useAction(hooks.reload);
 
-  const act = async (work: () => Promise<void>) => {
-    setProblem(null);
-    setBusy(true);
-    try {
-      await work();
-    } catch (err) {
-      setProblem(err);
-    } finally {
-      setBusy(false);
-      reload();
-    }
-  };
   const add = (e: FormEvent) => {
     e.preventDefault();
-    void act(async () => {
+    void run(async () => {
       setSecret((await api<Hook & { secret: string }>('POST', '/api/v1/webhooks', { body: { url: url.trim() } })).secret);
       setUrl('');
     });
   };
   const remove = (h: Hook) =>
-    act(async () => {
+    run(async () => {
       await api('DELETE', `/api/v1/webhooks/${h.id}`);
-      setConfirming(null);
     });
 
   return (
-    <div className="st-panel">
-      <p className="muted">{t('hooksIntro')}</p>
-      {secret ? <SecretOnce title={t('hookSecretTitle')} secret={secret} onDone={() => setSecret(null)} testId="hook-secret" /> : null}
-      <ErrorNote error={problem} />
-      <form className="card st-form" onSubmit={add} aria-label={t('addHook')}>
-        <h3>{t('addHook')}</h3>
-        <div className="toolbar">
-          <label className="st-grow">
-            {t('url')}
-            <input type="url" required maxLength={2000} value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://" data-testid="hook-url" />
-          </label>
-          <button type="submit" className="primary" disabled={busy} data-testid="hook-add">
-            {t('add')}
-          </button>
-        </div>
-        <p className="small muted">
-          {t('events')}: {t('eventsAll')}
-        </p>
-      </form>
-      <ErrorNote error={error} onRetry={reload} />
-      {!data && loading ? <Loading /> : null}
-      {data ? (
-        <ul className="st-hooks" aria-label={t('hooksLabel')}>
-          {data.items.length === 0 ? <li className="muted">{t('noHooks')}</li> : null}
-          {data.items.map((h) => (
-            <li key={h.id} className="card" data-testid="hook-row" data-active={h.active}>
-              <div className="st-hook-head">
-                <code className="st-url">{h.url}</code>
-                <span className={`badge ${h.active ? 'ok' : ''}`}>{h.active ? t('activeHook') : t('inactiveHook')}</span>
-                <span className="muted small">
-                  {t('createdAt')} {fmt.dateTime(h.createdAt)}
-                </span>
-              </div>
-              <div className="st-actions">
-                <button type="button" onClick={() => setOpen(open === h.id ? null : h.id)} aria-expanded={open === h.id}>
-                  {open === h.id ? t('hideDeliveries') : t('deliveries')}
-                </button>
-                {h.active ? (
-                  confirming === h.id ? (
-                    <>
-                      <button type="button" className="danger" onClick={() => void remove(h)} disabled={busy}>
-                        {t('confirmRemove')}
-                      </button>
-                      <button type="button" onClick={() => setConfirming(null)}>
-                        {c('cancel')}
-                      </button>
-                    </>
-                  ) : (
-                    <button type="button" className="danger" onClick={() => setConfirming(h.id)}>
-                      {t('remove')}
-                    </button>
-                  )
-                ) : null}
-              </div>
-              {open === h.id ? <Deliveries hook={h} /> : null}
-            </li>
-          ))}
-        </ul>
-      ) : null}
-    </div>
+    <Panel
+      intro={t('hooksIntro')}
+      secret={secret ? <SecretOnce title={t('hookSecretTitle')} secret={secret} onDone={() => setSecret(null)} testId="hook-secret" /> : null}
+      problem={problem}
+      title={t('addHook')}
+      onSubmit={add}
+      form={
+        <>
+          <div className="toolbar">
+            <label className="st-grow">
+              {t('url')}
+              <input type="url" required maxLength={2000} value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://" data-testid="hook-url" />
+            </label>
+            <button type="submit" className="primary" disabled={busy} data-testid="hook-add">
+              {t('add')}
+            </button>
+          </div>
+          <p className="small muted">
+            {t('events')}: {t('eventsAll')}
+          </p>
+        </>
+      }
+    >
+      <Loaded state={hooks}>
+        {(data) => (
+          <ul className="st-hooks" aria-label={t('hooksLabel')}>
+            {data.items.length === 0 ? <li className="muted">{t('noHooks')}</li> : null}
+            {data.items.map((h) => (
+              <li key={h.id} className="card" data-testid="hook-row" data-active={h.active}>
+                <div className="st-hook-head">
+                  <code className="st-url">{h.url}</code>
+                  <span className={`badge ${h.active ? 'ok' : ''}`}>{h.active ? t('activeHook') : t('inactiveHook')}</span>
+                  <span className="muted small">
+                    {t('createdAt')} {fmt.dateTime(h.createdAt)}
+                  </span>
+                </div>
+                <div className="st-actions">
+                  <button type="button" onClick={() => setOpen(open === h.id ? null : h.id)} aria-expanded={open === h.id}>
+                    {open === h.id ? t('hideDeliveries') : t('deliveries')}
+                  </button>
+                  {h.active ? <ConfirmButton label={t('remove')} confirm={t('confirmRemove')} onConfirm={() => void remove(h)} busy={busy} /> : null}
+                </div>
+                {open === h.id ? <Deliveries hook={h} /> : null}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Loaded>
+    </Panel>
   );
 }

@@ -2,40 +2,32 @@
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { api, ApiError } from '../api.ts';
-import { useFormat, useLang, useT } from '../i18n/index.tsx';
+import { useFormat, useT } from '../i18n/index.tsx';
 import { useSession } from '../session.tsx';
-import { ErrorNote, Loading, Page, useLoad } from '../ui/index.tsx';
+import { ErrorNote, Loading, Page, useAction, useLoad } from '../ui/index.tsx';
 import { common } from '../app/messages.ts';
 import { mayChange } from './access.ts';
-import { countryLabel } from '../ui/countries.ts';
-import { m, serviceNames } from './messages.ts';
-import { serviceList, type Warehouse } from './types.ts';
+import { useEntryLabels } from './labels.ts';
+import { m } from './messages.ts';
+import type { Warehouse } from './types.ts';
 
 export default function WarehouseDetail({ id }: { id: number }) {
   const t = useT(m);
   const c = useT(common);
-  const s = useT(serviceNames);
-  const { lang } = useLang();
   const f = useFormat();
+  const label = useEntryLabels();
   const { session } = useSession();
   const [, navigate] = useLocation();
   const entry = useLoad((signal) => api<Warehouse>('GET', `/api/v1/warehouses/${id}`, { signal }), [id]);
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const w = entry.data;
 
-  async function remove() {
-    setBusy(true);
-    setError(null);
-    try {
+  const remove = () =>
+    run(async () => {
       await api('DELETE', `/api/v1/warehouses/${id}`);
       navigate('/');
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  }
+    });
 
   if (!w) {
     const missing = entry.error instanceof ApiError && entry.error.status === 404;
@@ -82,7 +74,7 @@ export default function WarehouseDetail({ id }: { id: number }) {
       <section className="card wh-detail" data-testid="warehouse-detail">
         <dl>
           <dt>{t('country')}</dt>
-          <dd>{countryLabel(w.country, lang)}</dd>
+          <dd>{label.country(w.country)}</dd>
           <dt>{t('city')}</dt>
           <dd>{w.city}</dd>
           <dt>{t('address')}</dt>
@@ -92,9 +84,9 @@ export default function WarehouseDetail({ id }: { id: number }) {
             {w.latitude.toFixed(4)}, {w.longitude.toFixed(4)}
           </dd>
           <dt>{t('colArea')}</dt>
-          <dd>{t('area', { area: f.number(w.areaM2) })}</dd>
+          <dd>{label.area(w)}</dd>
           <dt>{t('services')}</dt>
-          <dd>{w.services.length ? serviceList(s, t, w.services) : t('none')}</dd>
+          <dd>{w.services.length ? label.services(w) : t('none')}</dd>
           <dt>{t('colPlatforms')}</dt>
           <dd>{w.platforms.length ? w.platforms.join(', ') : t('none')}</dd>
           <dt>{t('eligible9810')}</dt>

@@ -1,10 +1,10 @@
 /** Import entries from a CSV (all or nothing): the API's faults by line and field on refusal, the counts on success; a template to start from. */
-import { useState, type FormEvent } from 'react';
 import { Link, Redirect, useLocation } from 'wouter';
 import { api } from '../api.ts';
 import { useT } from '../i18n/index.tsx';
 import { useSession } from '../session.tsx';
-import { ErrorNote, Loading, Page } from '../ui/index.tsx';
+import { Loading, Page } from '../ui/index.tsx';
+import { FileImport } from '../ui/FileImport.tsx';
 import { common } from '../app/messages.ts';
 import { mayAdd } from './access.ts';
 import { m } from './messages.ts';
@@ -32,10 +32,6 @@ export default function WarehouseImport() {
   const c = useT(common);
   const { session } = useSession();
   const [location] = useLocation();
-  const [file, setFile] = useState<File | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [result, setResult] = useState<{ added: number; updated: number } | null>(null);
 
   if (session === undefined) return <Loading />;
   if (session === null) return <Redirect to={`~/login?next=${encodeURIComponent(`/warehouses${location}`)}`} replace />;
@@ -48,48 +44,32 @@ export default function WarehouseImport() {
     );
   }
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (!file) return;
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      setResult(await api<{ added: number; updated: number }>('POST', '/api/v1/warehouses/import', { raw: { data: await file.text(), type: 'text/csv' } }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-
   return (
     <Page title={t('importTitle')}>
       <Link href="/">{t('back')}</Link>
-      <form className="card" onSubmit={(e) => void submit(e)} aria-busy={busy}>
-        <p>{t('importHint')}</p>
-        <p className="muted small">
-          {t('columns', { columns: CSV_COLUMNS.join(',') })} ·{' '}
-          <button type="button" onClick={saveTemplate} data-testid="warehouse-template">
-            {t('template')}
-          </button>
-        </p>
-        <div className="toolbar">
-          <label>
-            {t('chooseFile')}
-            <input type="file" accept=".csv,text/csv" required onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="warehouse-csv" />
-          </label>
-          <button type="submit" className="primary" disabled={busy || !file}>
-            {busy ? t('importing') : t('upload')}
-          </button>
-        </div>
-      </form>
-      <ErrorNote error={error} />
-      {result ? (
-        <p className="card" role="status" data-testid="warehouse-imported">
-          {t('imported', result)} <Link href="/">{t('toDirectory')}</Link>
-        </p>
-      ) : null}
+      <FileImport
+        hint={
+          <>
+            <p>{t('importHint')}</p>
+            <p className="muted small">
+              {t('columns', { columns: CSV_COLUMNS.join(',') })} ·{' '}
+              <button type="button" onClick={saveTemplate} data-testid="warehouse-template">
+                {t('template')}
+              </button>
+            </p>
+          </>
+        }
+        label={t('chooseFile')}
+        accept=".csv,text/csv"
+        testId="warehouse-csv"
+        send={async (file) => api<{ added: number; updated: number }>('POST', '/api/v1/warehouses/import', { raw: { data: await file.text(), type: 'text/csv' } })}
+      >
+        {(result) => (
+          <p role="status" data-testid="warehouse-imported">
+            {t('imported', result)} <Link href="/">{t('toDirectory')}</Link>
+          </p>
+        )}
+      </FileImport>
     </Page>
   );
 }

@@ -10,8 +10,8 @@ import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import type { FeatureCollection } from 'geojson';
 import world from 'world-atlas/countries-110m.json';
-import { useFormat, useLang, useT } from '../i18n/index.tsx';
-import { countryLabel } from '../ui/countries.ts';
+import { useT } from '../i18n/index.tsx';
+import { useEntryLabels } from './labels.ts';
 import { m } from './messages.ts';
 import type { Warehouse } from './types.ts';
 import './warehouses.css';
@@ -31,8 +31,7 @@ interface Tip {
 
 export default function WarehouseMap({ items }: { items: Warehouse[] }) {
   const t = useT(m);
-  const { lang } = useLang();
-  const f = useFormat();
+  const label = useEntryLabels();
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
   const [tip, setTip] = useState<Tip | null>(null);
@@ -101,9 +100,9 @@ export default function WarehouseMap({ items }: { items: Warehouse[] }) {
         <div className="wh-tip" role="presentation" style={{ left: tip.x, top: tip.y }}>
           <strong>{tip.w.name}</strong>
           <br />
-          {tip.w.city} · {countryLabel(tip.w.country, lang)}
+          {label.place(tip.w)}
           <br />
-          {t('area', { area: f.number(tip.w.areaM2) })}
+          {label.area(tip.w)}
         </div>
       ) : null}
     </div>

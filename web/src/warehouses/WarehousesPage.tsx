@@ -6,14 +6,14 @@
 import { lazy, Suspense, useMemo, useState, type FormEvent } from 'react';
 import { Link, Route, Switch } from 'wouter';
 import { api, query } from '../api.ts';
-import { useFormat, useLang, useT } from '../i18n/index.tsx';
+import { useLang, useT } from '../i18n/index.tsx';
 import { useSession } from '../session.tsx';
-import { ErrorNote, Loading, Page, useLoad } from '../ui/index.tsx';
+import { DataTable, FilterSelect, Loaded, Page, useLoad } from '../ui/index.tsx';
 import { common } from '../app/messages.ts';
 import { mayAdd } from './access.ts';
-import { countryLabel } from '../ui/countries.ts';
+import { useEntryLabels } from './labels.ts';
 import { m, serviceNames } from './messages.ts';
-import { SERVICES, serviceList, type Warehouse } from './types.ts';
+import { SERVICES, type Warehouse } from './types.ts';
 import WarehouseDetail from './WarehouseDetail.tsx';
 import WarehouseForm from './WarehouseForm.tsx';
 import WarehouseImport from './WarehouseImport.tsx';
@@ -36,8 +36,8 @@ function Directory() {
   const t = useT(m);
   const c = useT(common);
   const s = useT(serviceNames);
+  const label = useEntryLabels();
   const { lang } = useLang();
-  const f = useFormat();
   const { session } = useSession();
   const [filter, setFilter] = useState<Filter>(NO_FILTER);
   const [text, setText] = useState('');
@@ -46,10 +46,10 @@ function Directory() {
   const filtered = useLoad((signal) => list(filter, signal), [filter]);
   const items = filtered.data;
 
-  const countries = useMemo(() => [...new Set((all.data ?? []).map((w) => w.country))].map((code) => ({ code, label: countryLabel(code, lang) })).sort((a, b) => a.label.localeCompare(b.label, lang)), [all.data, lang]);
+  const countries = useMemo(() => [...new Set((all.data ?? []).map((w) => w.country))].map((code) => ({ value: code, label: label.country(code) })).sort((a, b) => a.label.localeCompare(b.label, lang)), [all.data, label, lang]);
   const platforms = useMemo(() => [...new Set((all.data ?? []).flatMap((w) => w.platforms))].sort((a, b) => a.localeCompare(b)), [all.data]);
 
-  const set = (k: keyof Filter) => (e: { target: { value: string } }) => setFilter((x) => ({ ...x, [k]: e.target.value }));
+  const set = (k: keyof Filter) => (value: string) => setFilter((x) => ({ ...x, [k]: value }));
   const search = (e: FormEvent) => {
     e.preventDefault();
     setFilter((x) => ({ ...x, q: text.trim() }));
@@ -77,47 +77,18 @@ function Directory() {
     >
       <p className="muted">{t('intro')}</p>
       <form className="toolbar card" role="search" aria-label={t('filters')} onSubmit={search}>
-        <label>
-          {t('country')}
-          <select value={filter.country} onChange={set('country')} data-testid="filter-country">
-            <option value="">{c('all')}</option>
-            {countries.map((x) => (
-              <option key={x.code} value={x.code}>
-                {x.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('service')}
-          <select value={filter.service} onChange={set('service')}>
-            <option value="">{c('all')}</option>
-            {SERVICES.map((x) => (
-              <option key={x} value={x}>
-                {s(x)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('platform')}
-          <select value={filter.platform} onChange={set('platform')}>
-            <option value="">{c('all')}</option>
-            {platforms.map((x) => (
-              <option key={x} value={x}>
-                {x}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('eligible9810')}
-          <select value={filter.eligible9810} onChange={set('eligible9810')}>
-            <option value="">{c('all')}</option>
-            <option value="true">{t('eligibleYes')}</option>
-            <option value="false">{t('eligibleNo')}</option>
-          </select>
-        </label>
+        <FilterSelect label={t('country')} value={filter.country} onChange={set('country')} options={countries} testId="filter-country" />
+        <FilterSelect label={t('service')} value={filter.service} onChange={set('service')} options={SERVICES.map((x) => ({ value: x, label: s(x) }))} />
+        <FilterSelect label={t('platform')} value={filter.platform} onChange={set('platform')} options={platforms.map((x) => ({ value: x, label: x }))} />
+        <FilterSelect
+          label={t('eligible9810')}
+          value={filter.eligible9810}
+          onChange={set('eligible9810')}
+          options={[
+            { value: 'true', label: t('eligibleYes') },
+            { value: 'false', label: t('eligibleNo') },
+          ]}
+        />
         <label>
           {t('q')}
           <input type="search" value={text} placeholder={t('qPlaceholder')} onChange={(e) => setText(e.target.value)} maxLength={100} />
@@ -148,50 +119,34 @@ function Directory() {
 
       <section className="card" aria-labelledby="wh-list-title">
         <h2 id="wh-list-title">{t('listTitle')}</h2>
-        <ErrorNote error={filtered.error} onRetry={filtered.reload} />
-        {!items ? (
-          filtered.error ? null : <Loading />
-        ) : (
-          <>
-            <p className="muted small" role="status" data-testid="warehouse-count">
-              {t('count', { n: items.length })}
-            </p>
-            {items.length === 0 ? (
-              <p>{t('empty')}</p>
-            ) : (
-              <div className="table-wrap">
-                <table className="wh-table" data-testid="warehouse-list">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('colName')}</th>
-                      <th scope="col">{t('colLocation')}</th>
-                      <th scope="col">{t('colArea')}</th>
-                      <th scope="col">{t('colServices')}</th>
-                      <th scope="col">{t('colPlatforms')}</th>
-                      <th scope="col">{t('col9810')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((w) => (
-                      <tr key={w.id}>
-                        <td>
-                          <Link href={`/${w.id}`}>{w.name}</Link>
-                        </td>
-                        <td>
-                          {w.city} · {countryLabel(w.country, lang)}
-                        </td>
-                        <td className="nowrap">{t('area', { area: f.number(w.areaM2) })}</td>
-                        <td>{serviceList(s, t, w.services)}</td>
-                        <td>{w.platforms.join(', ')}</td>
-                        <td>{w.eligible9810 ? <span className="badge ok">{c('yes')}</span> : <span className="badge">{c('no')}</span>}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )}
-          </>
-        )}
+        <Loaded state={filtered}>
+          {(list) => (
+            <>
+              <p className="muted small" role="status" data-testid="warehouse-count">
+                {t('count', { n: list.length })}
+              </p>
+              <DataTable
+                className="wh-table"
+                testId="warehouse-list"
+                head={[t('colName'), t('colLocation'), t('colArea'), t('colServices'), t('colPlatforms'), t('col9810')]}
+                rows={list}
+                empty={<p>{t('empty')}</p>}
+                row={(w) => (
+                  <tr key={w.id}>
+                    <td>
+                      <Link href={`/${w.id}`}>{w.name}</Link>
+                    </td>
+                    <td>{label.place(w)}</td>
+                    <td className="nowrap">{label.area(w)}</td>
+                    <td>{label.services(w)}</td>
+                    <td>{w.platforms.join(', ')}</td>
+                    <td>{w.eligible9810 ? <span className="badge ok">{c('yes')}</span> : <span className="badge">{c('no')}</span>}</td>
+                  </tr>
+                )}
+              />
+            </>
+          )}
+        </Loaded>
       </section>
     </Page>
   );

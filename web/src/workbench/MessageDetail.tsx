@@ -5,10 +5,9 @@
  */
 import { useEffect } from 'react';
 import { Link, useParams } from 'wouter';
-import { api, download, type Issue } from '../api.ts';
+import { api, download } from '../api.ts';
 import { useFormat, useT } from '../i18n/index.tsx';
-import { ErrorNote, Loading, useLoad } from '../ui/index.tsx';
-import { uiMessages } from '../ui/messages.ts';
+import { ErrorNote, IssuesTable, Loading, useLoad } from '../ui/index.tsx';
 import { codeHints, codesIn, hintFor, type HintCode } from './codes.ts';
 import { useLabels } from './labels.ts';
 import { wb } from './messages.ts';
@@ -17,40 +16,6 @@ import { NUMBER_KEYS, cstTime, headOf, returnTone, settled, statusTone, type Cle
 
 const POLL_MS = 2000;
 const CLEARANCE_STATE = { waiting: 'clearWaiting', matched: 'clearMatched', refused: 'clearRefused' } as const;
-
-function IssuesTable({ issues }: { issues: Issue[] }) {
-  const u = useT(uiMessages);
-  return (
-    <div className="table-wrap">
-      <table className="issues" data-testid="refusal-issues">
-        <thead>
-          <tr>
-            <th scope="col">{u('field')}</th>
-            <th scope="col">{u('rule')}</th>
-            <th scope="col">{u('expected')}</th>
-            <th scope="col">{u('actual')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {issues.map((i, n) => (
-            <tr key={n}>
-              <td>
-                <code>{i.path}</code>
-              </td>
-              <td>{i.rule}</td>
-              <td>
-                <code>{i.expected}</code>
-              </td>
-              <td>
-                <code>{i.actual}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
 
 function Hints({ codes }: { codes: HintCode[] }) {
   const t = useT(wb);
@@ -89,7 +54,7 @@ function Rejection({ records, clearance }: { records: RecordView[]; clearance: C
               <strong>{t('record', { n: r.seq + 1 })}</strong> <span className="badge bad">{label.ret(r.returnStatus) || label.status(r.status)}</span>
             </p>
             {r.returnInfo ? <pre className="wb-info">{r.returnInfo}</pre> : null}
-            {refusal?.issues?.length ? <IssuesTable issues={refusal.issues} /> : null}
+            {refusal?.issues?.length ? <IssuesTable issues={refusal.issues} testId="refusal-issues" /> : null}
             <Hints codes={codes} />
           </div>
         );
@@ -106,7 +71,7 @@ function Rejection({ records, clearance }: { records: RecordView[]; clearance: C
                 <li key={i}>{m}</li>
               ))}
             </ul>
-            {x.refusal!.issues?.length ? <IssuesTable issues={x.refusal!.issues} /> : null}
+            {x.refusal!.issues?.length ? <IssuesTable issues={x.refusal!.issues} testId="refusal-issues" /> : null}
             <Hints codes={[hintFor(x.refusal!.code)].filter((c): c is HintCode => !!c)} />
           </div>
         ))}

@@ -1,7 +1,7 @@
 /** 申报工作台: the list of declarations, submitting, and one message in detail. */
-import { Link, Route, Switch, useLocation } from 'wouter';
+import { Route, Switch, useLocation } from 'wouter';
 import { useT } from '../i18n/index.tsx';
-import { Page } from '../ui/index.tsx';
+import { Page, Tabs } from '../ui/index.tsx';
 import DeclarationList from './DeclarationList.tsx';
 import MessageDetail from './MessageDetail.tsx';
 import SubmitPanel from './SubmitPanel.tsx';
@@ -14,14 +14,13 @@ export default function WorkbenchPage() {
   const submitting = location.startsWith('/submit');
   return (
     <Page title={t('title')}>
-      <nav className="tabs" aria-label={t('title')}>
-        <Link href="/" className={!submitting ? 'active' : ''} aria-current={location === '/' ? 'page' : undefined} data-testid="tab-list">
-          {t('tabList')}
-        </Link>
-        <Link href="/submit" className={submitting ? 'active' : ''} aria-current={submitting ? 'page' : undefined} data-testid="tab-submit">
-          {t('tabSubmit')}
-        </Link>
-      </nav>
+      <Tabs
+        label={t('title')}
+        tabs={[
+          { href: '/', label: t('tabList'), active: !submitting, page: location === '/', testId: 'tab-list' },
+          { href: '/submit', label: t('tabSubmit'), active: submitting, testId: 'tab-submit' },
+        ]}
+      />
       <Switch>
         <Route path="/submit" component={SubmitPanel} />
         <Route path="/messages/:id" component={MessageDetail} />

@@ -1,7 +1,8 @@
 /** Names of message types, states and customs codes in the current language; unknown values shown as they are. */
 import { useMemo } from 'react';
 import { useT } from '../i18n/index.tsx';
-import { returnNames, statusNames, typeNames } from './messages.ts';
+import { statusNames } from '../ui/messages.ts';
+import { returnNames, typeNames } from './messages.ts';
 import { returnKey } from './model.ts';
 
 const has = (table: Record<string, string>, key: string) => Object.hasOwn(table, key);

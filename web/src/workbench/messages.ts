@@ -188,54 +188,6 @@ export const wb = defineMessages(
   },
 );
 
-/** Record and message states. */
-export const statusNames = defineMessages(
-  {
-    'awaiting-documents': '等待单证',
-    matched: '比对通过',
-    accepted: '已受理',
-    forwarded: '已发往海关',
-    staged: '电子口岸暂存',
-    declaring: '申报中',
-    sent: '已发送海关',
-    'send-failed': '发送海关失败',
-    'customs-accepted': '海关入库',
-    'manual-review': '人工审核',
-    inspection: '查验',
-    detained: '扣留',
-    concluded: '审结',
-    released: '放行',
-    closed: '结关',
-    returned: '退运',
-    rejected: '退单',
-    refused: '平台拒绝',
-    failed: '发送失败',
-    unknown: '未知',
-  },
-  {
-    'awaiting-documents': 'Awaiting documents',
-    matched: 'Matched',
-    accepted: 'Accepted',
-    forwarded: 'Sent to customs',
-    staged: 'Staged at the e-port',
-    declaring: 'Declaring',
-    sent: 'Delivered to customs',
-    'send-failed': 'Delivery to customs failed',
-    'customs-accepted': 'Taken in by customs',
-    'manual-review': 'Manual review',
-    inspection: 'Inspection',
-    detained: 'Detained',
-    concluded: 'Concluded',
-    released: 'Released',
-    closed: 'Closed',
-    returned: 'Returned',
-    rejected: 'Rejected',
-    refused: 'Refused by the platform',
-    failed: 'Failed',
-    unknown: 'Unknown',
-  },
-);
-
 /** Customs' returnStatus codes (spec §4). */
 export const returnNames = defineMessages(
   {

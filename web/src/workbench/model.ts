@@ -1,40 +1,9 @@
 /** What the workbench reads from the API, and the small rules it applies to it (no UI here). */
+import type { ReceiptView } from '../../../src/modules/declarations/views.ts';
 import type { Issue } from '../api.ts';
 
-export interface ListItem {
-  id: number;
-  messageId: number;
-  seq: number;
-  enterpriseId: number;
-  messageType: string;
-  direction: 'import' | 'export';
-  orderNo?: string;
-  logisticsNo?: string;
-  invtNo?: string;
-  copNo?: string;
-  preNo?: string;
-  mode: string | null;
-  status: string;
-  returnStatus: string | null;
-  returnInfo: string | null;
-  updatedAt: string;
-  receivedAt: string;
-}
-
-export interface ListPage {
-  items: ListItem[];
-  next: string | null;
-}
-
-export interface ReceiptView {
-  id: number;
-  declarationId: number | null;
-  messageType: string;
-  returnStatus: string;
-  returnInfo: string;
-  returnTime: string;
-  receivedAt: string;
-}
+/** The list's rows and a message's receipts: the server's own types (type-only, erased at build). */
+export type { ListItem, ListPage, ReceiptView } from '../../../src/modules/declarations/views.ts';
 
 export type Node = { [k: string]: string | Node | Node[] };
 
