@@ -1,6 +1,7 @@
 /** Tables `accounts` and `sessions`. Every method takes the handle to run on: the database or a transaction. */
 import type { Kysely, Selectable } from 'kysely';
-import type { AccountsTable, Database } from '../../db/schema.ts';
+import type { Database } from '../../db/schema.ts';
+import type { AccountsTable } from './tables.ts';
 
 export type AccountRow = Selectable<AccountsTable>;
 type Db = Kysely<Database>;

@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/index.ts';
 import { AccountsRepository } from './accounts.repository.ts';
 import { AccountsService, type AccountsSettings, type EnterpriseDirectory } from './accounts.service.ts';
 
+export type { AccountsTables } from './tables.ts';
 export { AccountsService, LockedError, type AccountsSettings, type AccountView, type EnterpriseDirectory, type LiveSession, type SessionView } from './accounts.service.ts';
 export { accountsRoutes, sessionAuthenticator } from './accounts.routes.ts';
 export { SESSION_COOKIE } from './cookie.ts';

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.ts';
 import { AuditLog } from './audit.ts';
 
+export type { AuditTables } from './tables.ts';
 export { AuditLog, canonicalJson, chainHash, GENESIS, type AuditEntry, type AuditRecord, type Verification as AuditVerification } from './audit.ts';
 export { auditRoutes } from './audit.routes.ts';
 

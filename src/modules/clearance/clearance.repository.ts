@@ -1,7 +1,7 @@
 /** The clearance_waits table: inventories waiting for their documents, and the outcome. */
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../../db/index.ts';
-import type { ClearanceWaitsTable } from '../../db/schema.ts';
+import type { ClearanceWaitsTable } from './tables.ts';
 
 /** A waiting (or settled) inventory: a row of clearance_waits. */
 export type Wait = Omit<Selectable<ClearanceWaitsTable>, 'updated_at'>;

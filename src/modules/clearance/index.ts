@@ -7,6 +7,7 @@ import { ClearanceRepository } from './clearance.repository.ts';
 import { ClearanceService, type ClearancePorts, type ClearanceSettings } from './clearance.service.ts';
 import { precheck, type PrecheckPorts } from './precheck.ts';
 
+export type { ClearanceTables } from './tables.ts';
 export { ClearanceService, DEFAULT_SETTINGS } from './clearance.service.ts';
 export type { ClearancePorts, ClearanceSettings } from './clearance.service.ts';
 export type { PrecheckResult, PrecheckPorts } from './precheck.ts';

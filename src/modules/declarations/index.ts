@@ -7,6 +7,7 @@ import { DeclarationsService } from './declarations.service.ts';
 import type { DeclarationAudit, IngestHooks } from './declarations.repository.ts';
 import type { IngestAccess } from './declarations.service.ts';
 
+export type { DeclarationsTables } from './tables.ts';
 export { DeclarationsService } from './declarations.service.ts';
 export type { IngestAccess, IngestResult, ReceiptUpdate, StatusChange } from './declarations.service.ts';
 export { SEND_POLICY, authorizeDeclaration, requireDeclarer, requireSendingRole, sendingRoles, type SendPolicy, type Delegated } from './authorize.ts';

@@ -4,7 +4,7 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../../db/index.ts';
-import type { ApiKeysTable, ConsentsTable, DelegationsTable, EnterprisesTable } from '../../db/schema.ts';
+import type { ApiKeysTable, ConsentsTable, DelegationsTable, EnterprisesTable } from './tables.ts';
 import type { EnterpriseStatus } from '../../platform/access.ts';
 import type { Contact } from './rules.ts';
 

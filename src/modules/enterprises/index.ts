@@ -5,6 +5,7 @@ import { createAudit, type AuditLog } from '../audit/index.ts';
 import { EnterprisesRepository } from './enterprises.repository.ts';
 import { EnterprisesService } from './enterprises.service.ts';
 
+export type { EnterprisesTables } from './tables.ts';
 export { EnterprisesService, hashKey, newApiKey, type NewEnterprise } from './enterprises.service.ts';
 export type { Role } from '../../platform/access.ts';
 export type { Enterprise } from './enterprises.repository.ts';

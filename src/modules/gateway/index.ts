@@ -13,6 +13,7 @@ import { AmqpTransport } from './transports/amqp.ts';
 import { FolderTransport } from './transports/folder.ts';
 import { HttpTransport } from './transports/http.ts';
 
+export type { GatewayTables } from './tables.ts';
 export type { CustomsTransport, OutboundMessage, InboundHandler } from './transport.ts';
 export { Forwarder, backoffMs } from './forwarder.ts';
 export { OutboxRepository } from './outbox.repository.ts';

@@ -8,6 +8,7 @@ import { ReceiptsRepository } from './receipts.repository.ts';
 import { ReceiptsService } from './receipts.service.ts';
 import { WebhooksService } from './webhooks.service.ts';
 
+export type { ReceiptsTables } from './tables.ts';
 export { ReceiptsService, receiptView } from './receipts.service.ts';
 export type { ReceivedReceipt } from './receipts.service.ts';
 export { readReceipt, ReceiptInputError } from './read.ts';

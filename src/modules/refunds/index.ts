@@ -10,6 +10,7 @@ import type { AuditLog } from '../audit/index.ts';
 import { RefundsRepository } from './refunds.repository.ts';
 import { RefundsService } from './refunds.service.ts';
 
+export type { RefundsTables } from './tables.ts';
 export { RefundsService } from './refunds.service.ts';
 export type { DeclaredItem, DeclarationResult, RateView, MonthTotalsView } from './refunds.service.ts';
 export type { EntryView } from './views.ts';

@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { Database } from '../../db/index.ts';
-import type { RefundEntriesTable, RefundSalesTable } from '../../db/schema.ts';
+import type { RefundEntriesTable, RefundSalesTable } from './tables.ts';
 import type { RateRowLike } from './rules.ts';
 
 type Db = Kysely<Database>;

@@ -13,6 +13,7 @@ import { SignaturesRepository } from './signatures.repository.ts';
 import { SignaturesService, type AuditPort, type EnterpriseDirectory } from './signatures.service.ts';
 import { TrustStore } from './trust.ts';
 
+export type { SignaturesTables } from './tables.ts';
 export { SignaturesService, SIGNATURE_REQUIRED, PURPOSES, type CertificateView, type SigningKeyView, type EnterpriseDirectory, type SignedMessage, type Purpose } from './signatures.service.ts';
 export { signaturesRoutes, SIGNED_BY_HEADERS } from './signatures.routes.ts';
 export { signMessageTask, type SignRequest, type Signed } from './sign.task.ts';

@@ -1,7 +1,7 @@
 /** The certificates and signing_keys tables. Every method takes the executor it runs on (the database or a transaction). */
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../../db/index.ts';
-import type { CertificatesTable, SigningKeysTable } from '../../db/schema.ts';
+import type { CertificatesTable, SigningKeysTable } from './tables.ts';
 
 type Db = Kysely<Database>;
 

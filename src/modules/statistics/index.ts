@@ -4,6 +4,7 @@ import type { Database } from '../../db/index.ts';
 import { StatisticsRepository } from './statistics.repository.ts';
 import { StatisticsService, type StatisticsPorts } from './statistics.service.ts';
 
+export type { StatisticsTables } from './tables.ts';
 export { StatisticsService } from './statistics.service.ts';
 export type { AppliedChange, PublicStatus, StatisticsPorts, Watcher } from './statistics.service.ts';
 export type { Snapshot, WindowName } from './snapshot.ts';

@@ -5,6 +5,7 @@ import type { Database } from '../../db/index.ts';
 import { StockRepository } from './stock.repository.ts';
 import { StockService, type OwnerDirectory } from './stock.service.ts';
 
+export type { StockTables } from './tables.ts';
 export { StockService, itemView } from './stock.service.ts';
 export type { OwnerDirectory, ReserveResult, Shortage, StockInOptions, StockInResult, StockInRow, StockItemView, StockLine, StockMoveView, StockQuery } from './stock.service.ts';
 export { toMicro, fromMicro, QuantityError, MICRO } from './quantity.ts';

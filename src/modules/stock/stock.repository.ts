@@ -6,7 +6,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../../db/index.ts';
-import type { StockItemsTable, StockMovesTable } from '../../db/schema.ts';
+import type { StockItemsTable, StockMovesTable } from './tables.ts';
 
 type Db = Kysely<Database>;
 

@@ -4,6 +4,7 @@ import type { Database } from '../../db/index.ts';
 import { SummariesRepository } from './summaries.repository.ts';
 import { SummariesService, type SummariesPorts } from './summaries.service.ts';
 
+export type { SummariesTables } from './tables.ts';
 export { SummariesService } from './summaries.service.ts';
 export type { SummariesPorts } from './summaries.service.ts';
 export { summariesRoutes } from './summaries.routes.ts';

@@ -9,6 +9,7 @@ import type { AuditLog } from '../audit/index.ts';
 import { TariffRepository } from './tariff.repository.ts';
 import { TariffService } from './tariff.service.ts';
 
+export type { TariffTables } from './tables.ts';
 export { TariffService, FALLBACK_RATE } from './tariff.service.ts';
 export type { RateMatch, PositiveEntry, PositiveMatch, RateView, PositiveView, ImportResult } from './tariff.service.ts';
 export type { ImportMode, WriteCounts } from './tariff.repository.ts';

@@ -1,7 +1,7 @@
 /** SQL of the tariff module: tables `tax_rates` and `positive_list` (same statements on SQLite and PostgreSQL). */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/index.ts';
-import type { PositiveListTable, TaxRatesTable } from '../../db/schema.ts';
+import type { PositiveListTable, TaxRatesTable } from './tables.ts';
 import type { PositiveRow, RateRow } from './parse.ts';
 
 export type ImportMode = 'merge' | 'replace';

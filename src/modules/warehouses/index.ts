@@ -6,6 +6,7 @@ import { WarehousesService } from './warehouses.service.ts';
 import { DEMO_WAREHOUSES } from './demo.ts';
 import { checkWarehouse } from './rules.ts';
 
+export type { WarehousesTables } from './tables.ts';
 export { WarehousesService } from './warehouses.service.ts';
 export { warehousesRoutes } from './warehouses.routes.ts';
 export { SERVICES, CSV_COLUMNS, type WarehouseInput } from './rules.ts';
