@@ -24,6 +24,12 @@ export function cstDate(d: Date): string {
   return `${p.y}${p.mo}${p.d}`;
 }
 
+/** YYYY-MM-DD: the day in China (dates of invoices, sales, filters). */
+export function cstDay(d: Date): string {
+  const p = parts(d);
+  return `${p.y}-${p.mo}-${p.d}`;
+}
+
 /** YYYYMMDDhhmmss (appTime, payTime …) */
 export function cstTime14(d: Date): string {
   const p = parts(d);

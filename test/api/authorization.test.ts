@@ -34,7 +34,7 @@ import { SANDBOX_KEYS_DIR } from '../../src/demo/keys.ts';
 import { usccCheckChar } from '../../src/modules/enterprises/index.ts';
 import { CSV_COLUMNS as WAREHOUSE_CSV_COLUMNS } from '../../src/modules/warehouses/index.ts';
 import { ERRORS, type ErrorCode } from '../../src/platform/errors.ts';
-import { cstTime14 } from '../../src/platform/time.ts';
+import { cstDay, cstTime14 } from '../../src/platform/time.ts';
 import { databases, eventually, startPlatform, type Platform } from '../support/platform.ts';
 import { tempDir } from '../support/db.ts';
 
@@ -690,7 +690,7 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
     fixtures.set('A.entry', String(entry.id));
     fixtures.set('A.month', entry.month);
     fixtures.set('A.invtNo', exInvtNo);
-    fixtures.set('A.today', new Date().toISOString().slice(0, 10));
+    fixtures.set('A.today', cstDay(new Date()));
     // The overseas-warehouse directory: a demo entry, two spare ones to delete, a new one and a CSV.
     const dallas = (name: string) => JSON.stringify({
       name, country: '502', city: 'Dallas', address: '4500 Mountain Creek Pkwy', latitude: 32.69, longitude: -96.93, areaM2: 12000,
@@ -708,7 +708,7 @@ describe.each(databases())('authorization matrix on %s', (kind) => {
     fixtures.set('C.refundRates', JSON.stringify(((await (await by('operator', 'GET', '/api/v1/refund-rates')).json()) as { items: unknown[] }).items));
     const supplier = uscc('91330683MA2B7K3F0');
     fixtures.set('C.invoice', JSON.stringify({
-      invoiceCode: '3300231130', invoiceNo: '04519999', invoiceDate: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10), sellerTaxId: supplier, sellerName: '嵊州市华丝丝绸有限公司',
+      invoiceCode: '3300231130', invoiceNo: '04519999', invoiceDate: cstDay(new Date(Date.now() - 86_400_000)), sellerTaxId: supplier, sellerName: '嵊州市华丝丝绸有限公司',
       amount: '100.00', taxAmount: '13.00', items: [{ entryId: entry.entryId, gseqno: entry.gseqno, qty: '1', amount: '100.00' }],
     }));
     // Unsigned messages of each tenant, for the signing service.

@@ -10,6 +10,7 @@ import { DEMO_EXPORT_PARTIES as P, makeExportFlow, type ExportFlow, type ExportM
 import { openEnvelope, parseDocument, type CebNode } from '../../src/ceb/index.ts';
 import { fenToYuan, toRmbFen, yuanToFen } from '../../src/modules/tax/index.ts';
 import { usccCheckChar } from '../../src/modules/enterprises/index.ts';
+import { cstDay } from '../../src/platform/time.ts';
 import { validateWithXsd } from '../support/xmllint.ts';
 import { exporter, type ExportRole } from '../support/exports.ts';
 import { databases, eventually, startPlatform, type Platform } from '../support/platform.ts';
@@ -109,7 +110,7 @@ describe.each(databases())('export end to end on %s', { timeout: 90_000 }, (kind
     const res = await json<unknown>('ebc', 'POST', '/api/v1/refunds/invoices', {
       invoiceCode: '3300231130',
       invoiceNo: no,
-      invoiceDate: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+      invoiceDate: cstDay(new Date(Date.now() - 86_400_000)),
       sellerTaxId: SUPPLIER,
       sellerName: '嵊州市华丝丝绸有限公司',
       amount: fenToYuan(amount),
@@ -291,7 +292,7 @@ describe.each(databases())('export end to end on %s', { timeout: 90_000 }, (kind
     // The warehouse sells part of the first line: that share of its refund becomes claimable.
     const first = pending.find((e) => e.rate)!;
     const sold = Math.max(1, Math.floor(Number(first.qty) / 2));
-    const sale = await json<unknown>('ebc', 'POST', '/api/v1/refunds/sales', { invtNo: first.invtNo, gnum: first.gnum, qty: String(sold), saleDate: new Date().toISOString().slice(0, 10), orderNo: `AMZ-${first.invtNo}-1` });
+    const sale = await json<unknown>('ebc', 'POST', '/api/v1/refunds/sales', { invtNo: first.invtNo, gnum: first.gnum, qty: String(sold), saleDate: cstDay(new Date()), orderNo: `AMZ-${first.invtNo}-1` });
     expect(sale.status, sale.text).toBe(201);
     const after = (await ledgerOf(s2.declarations[0].declSeqNo)).find((e) => e.id === first.id)!;
     expect(yuanToFen(after.claimable)).toBe(Math.floor((yuanToFen(first.refundable) * sold) / Number(first.qty)));
