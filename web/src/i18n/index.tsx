@@ -72,11 +72,14 @@ export function useFormat() {
     const dateTime = new Intl.DateTimeFormat(lang, { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
     const number = new Intl.NumberFormat(lang);
     const money = new Intl.NumberFormat(lang, { style: 'currency', currency: 'CNY' });
+    const wholeMoney = new Intl.NumberFormat(lang, { style: 'currency', currency: 'CNY', maximumFractionDigits: 0 });
     return {
       dateTime: (v: string | number | Date | null | undefined) => (v === null || v === undefined || v === '' ? '—' : dateTime.format(new Date(v))),
       number: (n: number) => number.format(n),
       /** Integer fen as yuan. */
       fen: (fen: number) => money.format(fen / 100),
+      /** Integer fen as whole yuan, for a figure at a glance. */
+      yuan: (fen: number) => wholeMoney.format(Math.round(fen / 100)),
     };
   }, [lang]);
 }

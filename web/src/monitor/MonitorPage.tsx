@@ -82,7 +82,7 @@ function Figures({ s }: { s: Snapshot }) {
     <>
       <div className="stats">
         <Stat testId="stat-declarations" label={t('declarations')} value={f.number(s.totals.declarations)} />
-        <Stat testId="stat-value" label={t('value')} value={f.fen(s.totals.valueFen)} />
+        <Stat testId="stat-value" label={t('value')} value={f.yuan(s.totals.valueFen)} />
         <Stat testId="stat-release-rate" label={t('releaseRate')} value={rate(s.totals.releaseRate)} />
         <Stat testId="stat-rejection-rate" label={t('rejectionRate')} value={rate(s.totals.rejectionRate)} />
         <Stat testId="stat-p50" label={t('p50')} value={ms(s.latency.p50Ms)} />

@@ -33,20 +33,26 @@ export function bars(categories: string[], values: number[], name: string, opts:
   return {
     color: [ACCENT],
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-    grid: { left: 8, right: 16, top: 12, bottom: 8 },
+    // Room for the value written past the longest bar.
+    grid: { left: 8, right: opts.horizontal ? 48 : 16, top: opts.horizontal ? 12 : 24, bottom: 8 },
     xAxis: opts.horizontal ? value : category,
     yAxis: opts.horizontal ? category : value,
     series: [{ name, type: 'bar', data: opts.horizontal ? [...values].reverse() : values, barMaxWidth: 28, label: { show: true, position: opts.horizontal ? 'right' : 'top' } }],
   };
 }
 
-/** A ring of shares (import and export). */
+/** A ring of shares (import and export); each share's percentage is in the legend, where it always fits. */
 export function ring(items: Array<{ name: string; value: number }>, name: string): ChartOption {
+  const total = items.reduce((sum, i) => sum + i.value, 0);
+  const share = (n: string) => {
+    const v = items.find((i) => i.name === n)?.value ?? 0;
+    return total ? `${((v * 100) / total).toFixed(1)}%` : '—';
+  };
   return {
     color: [ACCENT, '#e08a00'],
     tooltip: { trigger: 'item' },
-    legend: { bottom: 0 },
-    series: [{ name, type: 'pie', radius: ['45%', '70%'], center: ['50%', '45%'], data: items, label: { position: 'inside', formatter: '{d}%', color: '#fff', fontWeight: 'bold' } }],
+    legend: { bottom: 0, formatter: (n: string) => `${n} ${share(n)}` },
+    series: [{ name, type: 'pie', radius: ['45%', '70%'], center: ['50%', '45%'], data: items, label: { show: false } }],
   };
 }
 
