@@ -8,7 +8,8 @@
  * Each source is read in that order and stops after a page; the sources are merged by the same
  * order. A number search starts from the number's indexes instead (a handful of rows).
  */
-import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable, type SqlBool } from 'kysely';
+import type { DeclarationsTable } from './tables.ts';
 import type { Database } from '../../db/index.ts';
 
 /** A position in the list: rows after it are those of older messages, or earlier records of its message. */
@@ -30,21 +31,8 @@ export interface ListFilter {
   limit: number;
 }
 
-export interface ListRow {
-  id: number;
-  message_id: number;
-  seq: number;
-  enterprise_id: number;
-  message_type: string;
-  status: string;
-  return_status: string | null;
-  return_info: string | null;
-  pre_no: string | null;
-  invt_no: string | null;
-  fields: string;
-  updated_at: number;
-  received_at: number;
-}
+/** A declaration as the list reads it, with its message's receive time. */
+export type ListRow = Omit<Selectable<DeclarationsTable>, 'guid' | 'corr_key' | 'ref_key'> & { received_at: number };
 
 /** Enterprises per statement (two arms each: SQLite allows 500 arms in a compound SELECT). */
 const READERS_PER_STATEMENT = 50;

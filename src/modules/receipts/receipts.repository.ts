@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import type { ReceiptsTable } from './tables.ts';
 import type { Database } from '../../db/index.ts';
 
 export interface NewReceipt {
@@ -13,18 +14,8 @@ export interface NewReceipt {
   digest: string;
 }
 
-export interface ReceiptRow {
-  id: number;
-  enterprise_id: number | null;
-  message_id: number | null;
-  declaration_id: number | null;
-  message_type: string;
-  return_status: string;
-  return_info: string;
-  return_time: string;
-  xml: string;
-  received_at: number;
-}
+/** A stored receipt as read back (its digest stays in the table). */
+export type ReceiptRow = Omit<Selectable<ReceiptsTable>, 'digest'>;
 
 const COLUMNS = ['id', 'enterprise_id', 'message_id', 'declaration_id', 'message_type', 'return_status', 'return_info', 'return_time', 'xml', 'received_at'] as const;
 
