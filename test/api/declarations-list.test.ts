@@ -15,33 +15,11 @@ import { up as searchMigration } from '../../src/db/migrations/0018_declaration_
 import { up as listOrderMigration } from '../../src/db/migrations/0019_declaration_list_order.ts';
 import { databases, eventually, startPlatform, type Platform } from '../support/platform.ts';
 import { CODES } from '../../src/modules/clearance/index.ts';
+import type { ListItem as Item, ListPage as Page } from '../../src/modules/declarations/index.ts';
 import fs from 'node:fs';
 
 type Role = 'ebp' | 'payment' | 'logistics' | 'agent' | 'ebc' | 'customs' | 'warehouse';
 
-interface Item {
-  id: number;
-  messageId: number;
-  seq: number;
-  enterpriseId: number;
-  messageType: string;
-  direction: string;
-  orderNo?: string;
-  logisticsNo?: string;
-  copNo?: string;
-  invtNo?: string;
-  preNo?: string;
-  mode: string | null;
-  status: string;
-  returnStatus: string | null;
-  returnInfo: string | null;
-  updatedAt: string;
-  receivedAt: string;
-}
-interface Page {
-  items: Item[];
-  next: string | null;
-}
 interface Shown {
   records: Array<{ id: number; status: string; preNo: string | null; invtNo: string | null; fields: Record<string, Record<string, string>> }>;
   clearance?: Array<{ state: string; refusal?: { code: string; reasons: string[]; issues?: Array<{ path: string; rule: string; expected: string; actual: string }> } }>;

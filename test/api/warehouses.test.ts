@@ -4,21 +4,9 @@
  * from CSV), refused to others and with every issue named; the operator may correct any.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSV_COLUMNS, DEMO_WAREHOUSES, type WarehouseInput } from '../../src/modules/warehouses/index.ts';
+import { CSV_COLUMNS, DEMO_WAREHOUSES, type WarehouseInput, type WarehouseView as Entry } from '../../src/modules/warehouses/index.ts';
 import { databases, startPlatform, type Platform } from '../support/platform.ts';
 
-interface Entry {
-  id: number;
-  name: string;
-  country: string;
-  city: string;
-  latitude: number;
-  longitude: number;
-  areaM2: number;
-  services: string[];
-  platforms: string[];
-  eligible9810: boolean;
-}
 interface ErrorBody {
   error: { code: string; issues: Array<{ path: string; rule: string; actual: string }> };
 }

@@ -8,6 +8,7 @@ import type { DeclarationAudit, IngestHooks } from './declarations.repository.ts
 import type { IngestAccess } from './declarations.service.ts';
 
 export type { DeclarationsTables } from './tables.ts';
+export type { ListItem, ListPage } from './views.ts';
 export { DeclarationsService } from './declarations.service.ts';
 export type { IngestAccess, IngestResult, ReceiptUpdate, StatusChange } from './declarations.service.ts';
 export { SEND_POLICY, authorizeDeclaration, requireDeclarer, requireSendingRole, sendingRoles, type SendPolicy, type Delegated } from './authorize.ts';

@@ -7,6 +7,7 @@ import { DEMO_WAREHOUSES } from './demo.ts';
 import { checkWarehouse } from './rules.ts';
 
 export type { WarehousesTables } from './tables.ts';
+export type { WarehouseView } from './views.ts';
 export { WarehousesService } from './warehouses.service.ts';
 export { warehousesRoutes } from './warehouses.routes.ts';
 export { SERVICES, CSV_COLUMNS, type WarehouseInput } from './rules.ts';
